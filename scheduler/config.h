@@ -45,6 +45,7 @@ struct alert_def {
     char **argv;                /* argv[0] = program name as written */
     size_t argc;
     int line;                   /* where it was defined (for messages) */
+    int col;                    /* column of the program name */
 };
 
 /* A period block of a service. */
@@ -65,6 +66,15 @@ struct period_def {
     struct alert_def *alerts;   /* all kinds, in file order */
     size_t nalerts;
     int line;
+    /* mon 1.3.6 code, not in its manual: */
+    bool has_exit_range;        /* alertexitrange N[-M]: failure alerts of
+                                 * this period only for these exit codes */
+    int exit_min, exit_max;
+    bool alerts_dont_count;     /* alerts_dont_count */
+    struct alert_def *ackalerts;      /* ackalert: run on "ack" */
+    size_t nackalerts;
+    struct alert_def *disablealerts;  /* disablealert: run on "disable" */
+    size_t ndisablealerts;
 };
 
 /* NAME=value environment variable of a service. */
@@ -106,6 +116,7 @@ struct service {
     struct period_def *periods;
     size_t nperiods;
     int line;
+    int monitor_line;           /* line of the monitor keyword (0 = none) */
 };
 
 struct hostgroup {
@@ -113,6 +124,14 @@ struct hostgroup {
     char **hosts;
     size_t nhosts;
     bool implicit;              /* made by `watch NAME` with no hostgroup */
+    int line;
+};
+
+/* mon's "alias NAME" block (used by mon.cgi): lines kept as written. */
+struct alias {
+    char *name;
+    char **lines;
+    size_t nlines;
     int line;
 };
 
@@ -147,7 +166,7 @@ struct globals {
     int64_t historictime_ms;
     char *dtlogfile;
     bool dtlogging;
-    int64_t cltimeout_ms;       /* default 30 min, as mon */
+    int64_t cltimeout_ms;       /* default 30 s, as mon 1.3.6's code */
     int64_t randstart_ms;
     int dep_recur_limit;        /* default 10 */
     enum dep_behavior dep_behavior;
@@ -156,9 +175,15 @@ struct globals {
     bool startupalerts_on_reset;
     char *monerrfile;
     char *monremote;
+    char *clientallow;          /* mon's regexp of allowed client addresses */
+    char *exclude_period_spec;  /* global exclude_period, NULL = unset */
+    struct period *exclude_period;  /* compiled; owned */
+    bool unack_summary;         /* default for services */
     /* mond's own */
     char *httpbind;             /* default 127.0.0.1 */
     int httpport;               /* default 2584; 0 = off */
+    int64_t monitor_timeout_ms; /* default for services; 0 = min(interval,
+                                 * 5 min) */
     int64_t alert_timeout_ms;   /* default 60 s */
     int64_t alert_retry_ms;     /* first retry delay; default 30 s */
     int64_t alert_retry_max_ms; /* backoff cap; default 30 min */
@@ -173,6 +198,8 @@ struct config {
     size_t ngroups;
     struct view *views;
     size_t nviews;
+    struct alias *aliases;
+    size_t naliases;
     struct watch *watches;
     size_t nwatches;
     struct diag_list warnings;  /* non-fatal findings, e.g. odd depends */
@@ -206,5 +233,24 @@ int64_t config_monitor_timeout_ms(const struct service *s);
 /* Canonical text dump of a model (every field, stable order), used by
  * tests to compare models from different front-ends.  Caller frees. */
 char *config_dump(const struct config *cfg);
+
+/* "configuration OK: 3 hostgroups, 4 watches, 7 services" (mond -t).
+ * Caller frees. */
+char *config_summary(const struct config *cfg);
+
+/* Look up every monitor (in g.mondir) and alert (in g.alertdir) program
+ * the way mon does: argv[0] in each colon-separated directory, first
+ * executable match wins.  Appends a warning per program not found.  Does
+ * I/O (access(2)); not called by config_load(). */
+void config_check_programs(const struct config *cfg,
+                           struct diag_list *warnings);
+
+/* Resolve relative directories as mon's normalize_paths() does:
+ * statedir, logdir, mondir and alertdir entries against basedir; authfile
+ * and userfile against cfbasedir; dtlogfile and historicfile against
+ * logdir.  Absolute paths are left alone, so a caller that overrides a
+ * directory from the command line should pass an absolute path or
+ * resolve it first.  The mon.cf front-end calls this once after parsing. */
+void config_resolve_paths(struct globals *g);
 
 #endif

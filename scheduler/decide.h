@@ -10,6 +10,10 @@
  * Where mon 1.3.6's code and its manual disagree, the manual wins
  * (upalertafter and dep_memory work; alertdepend suppresses alerts only
  * while the expression is false; -l is passed to alerts).
+ *
+ * Periods: a period_def whose `compiled` is NULL counts as always in (a
+ * blank spec); otherwise period_match(compiled, now) decides, evaluated
+ * once per period per event.  README "decision" states every rule.
  */
 #ifndef MOND_DECIDE_H
 #define MOND_DECIDE_H
@@ -85,6 +89,14 @@ struct svc_state {
     char *ack_comment;
     bool disabled;                /* service disabled (alerts and runs) */
     int64_t dep_fail_until_wall_ms;   /* dep_memory: deps count failed until */
+    /* mon's _failure_output: what the previous failure of this episode
+     * printed (alertevery and unack_summary compare with it); NULL after
+     * a success.  Owned. */
+    char *failure_summary;
+    char *failure_detail;
+    int64_t last_failure_start_wall_ms;  /* first_failure of the episode
+                                          * that ended last (upalerts,
+                                          * downtime log) */
     struct period_state *periods; /* nperiods items */
     size_t nperiods;
 };
@@ -110,7 +122,9 @@ struct decide_facts {
     int64_t now_wall_ms;
     bool deps_ok;                 /* alert-context dependencies hold (true
                                    * when there are none or they cannot be
-                                   * evaluated, as mon) */
+                                   * evaluated, as mon); pass it through
+                                   * decide_deps_ok() for dep_memory */
+    bool watch_disabled;          /* the whole watch is disabled */
 };
 
 /* One alert to start. */
@@ -157,6 +171,24 @@ void decide_startup(const struct service *svc, struct svc_state *st,
  * with unack_summary, when the summary changes. */
 void decide_ack(struct svc_state *st, const char *comment);
 void decide_unack(struct svc_state *st);
+
+/* dep_memory: deps_ok_now is the alert-context expression's value now
+ * (true when none or unevaluable).  A failing value is remembered for
+ * svc->dep_memory_ms after it was last seen, so alerts stay suppressed
+ * while a parent that just came back settles.  Returns the value to put
+ * in decide_facts.deps_ok; updates st->dep_fail_until_wall_ms. */
+bool decide_deps_ok(const struct service *svc, struct svc_state *st,
+                    bool deps_ok_now, int64_t now_wall_ms);
+
+/* trapduration: a failing trap holds the service failed until
+ * st->trap_fail_until_wall_ms; the caller schedules a timer then and
+ * calls this.  When that time has come and the service is still failed
+ * by the trap, it returns to ok without alerts (as mon) and true is
+ * returned (d->state_changed set); else false and nothing changes. */
+bool decide_trapduration_expired(const struct service *svc,
+                                 struct svc_state *st,
+                                 const struct decide_facts *f,
+                                 struct decision *d);
 
 /* When the next check is due, relative to the previous start: interval,
  * or failure_interval while failing.  randskew is applied by the caller. */

@@ -2,7 +2,12 @@
  * perfdata.h — Nagios-style performance data in monitor output:
  *   summary text | label=value[unit];[warn];[crit];[min];[max] 'a b'=3ms ...
  * The part after the first unquoted "|" on a line is perfdata; the part
- * before it is the text.  Pure.
+ * before it is the text.  A quote opens only at a word start and only if
+ * it is closed on the line (so "can't" is text).  The part after "|" is
+ * taken as perfdata only if it is blank or at least one item in it
+ * parses; otherwise the line is left whole (a mon monitor printing
+ * "sda | sdb").  warn/crit keep only the plain-number form; a range
+ * ("10:20", "@5:8", "~:3") leaves has_warn/has_crit false.  Pure.
  */
 #ifndef MOND_PERFDATA_H
 #define MOND_PERFDATA_H

@@ -1,0 +1,698 @@
+/*
+ * spawn.c — posix_spawn, pidfds, bounded output, deadlines, maxprocs.
+ *
+ * Holds every child of mond.  A job moves QUEUED -> RUNNING ->
+ * (TERMINATING after its deadline) -> done; a job whose program cannot be
+ * started moves QUEUED -> FAILED and is reported from a timer due now, so
+ * callers never see their callback run inside spawn_submit().
+ */
+#include "spawner.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "loop.h"
+#include "xalloc.h"
+
+#define SPAWN_READ_CHUNK 65536
+#define SPAWN_DRAIN_READS 64    /* reads after exit: grandchildren may hold
+                                 * the pipe open and keep writing */
+
+enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_TERMINATING, JOB_FAILED };
+
+struct spawn_job {
+    struct spawner *sp;
+    struct spawn_job *prev, *next;      /* in queued or running list */
+    enum job_state state;
+    char *label, *path;
+    char **argv, **envp;
+    bool has_input;
+    char *input;
+    size_t input_len, input_off;
+    int64_t timeout_ms;
+    size_t output_max;
+    bool priority;
+    spawn_done_cb done;
+    void *arg;
+
+    pid_t pid;
+    int pidfd, outfd, infd;
+    struct loop_io pid_io, out_io, in_io;
+    struct loop_timer timer;            /* deadline, grace, or failure */
+    int64_t start_ns;
+    bool timed_out;
+    int spawn_errno;
+    char *out;                          /* output_max + 1 bytes */
+    size_t out_len;
+    uint64_t out_total;
+};
+
+struct job_list {
+    struct spawn_job *head, *tail;
+    size_t n;
+};
+
+struct spawner {
+    struct loop *lp;
+    int maxprocs;
+    struct job_list queued, running, failed;
+};
+
+static char scratch[SPAWN_READ_CHUNK];
+
+static void
+list_append(struct job_list *l, struct spawn_job *j)
+{
+    j->next = NULL;
+    j->prev = l->tail;
+    if (l->tail != NULL)
+        l->tail->next = j;
+    else
+        l->head = j;
+    l->tail = j;
+    l->n++;
+}
+
+static void
+list_prepend(struct job_list *l, struct spawn_job *j)
+{
+    j->prev = NULL;
+    j->next = l->head;
+    if (l->head != NULL)
+        l->head->prev = j;
+    else
+        l->tail = j;
+    l->head = j;
+    l->n++;
+}
+
+static void
+list_remove(struct job_list *l, struct spawn_job *j)
+{
+    if (j->prev != NULL)
+        j->prev->next = j->next;
+    else
+        l->head = j->next;
+    if (j->next != NULL)
+        j->next->prev = j->prev;
+    else
+        l->tail = j->prev;
+    j->prev = j->next = NULL;
+    l->n--;
+}
+
+static struct job_list *
+job_list_of(struct spawner *sp, struct spawn_job *j)
+{
+    switch (j->state) {
+    case JOB_QUEUED:
+        return &sp->queued;
+    case JOB_FAILED:
+        return &sp->failed;
+    default:
+        return &sp->running;
+    }
+}
+
+/* ---- string vectors ---- */
+
+void
+spawn_vec_init(struct spawn_vec *sv)
+{
+    sv->v = NULL;
+    sv->n = sv->cap = 0;
+    xgrow((void **)&sv->v, &sv->cap, 1, sizeof *sv->v);
+    sv->v[0] = NULL;
+}
+
+void
+spawn_vec_fini(struct spawn_vec *sv)
+{
+    for (size_t i = 0; i < sv->n; i++)
+        free(sv->v[i]);
+    free(sv->v);
+    sv->v = NULL;
+    sv->n = sv->cap = 0;
+}
+
+static void
+spawn_vec_take(struct spawn_vec *sv, char *s)
+{
+    xgrow((void **)&sv->v, &sv->cap, sv->n + 2, sizeof *sv->v);
+    sv->v[sv->n++] = s;
+    sv->v[sv->n] = NULL;
+}
+
+void
+spawn_vec_add(struct spawn_vec *sv, const char *s)
+{
+    spawn_vec_take(sv, xstrdup(s));
+}
+
+void
+spawn_vec_addf(struct spawn_vec *sv, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    spawn_vec_take(sv, xvasprintf(fmt, ap));
+    va_end(ap);
+}
+
+void
+spawn_vec_setenv(struct spawn_vec *sv, const char *name, const char *value)
+{
+    size_t len = strlen(name);
+
+    for (size_t i = 0; i < sv->n; i++) {
+        if (strncmp(sv->v[i], name, len) == 0 && sv->v[i][len] == '=') {
+            free(sv->v[i]);
+            sv->v[i] = xasprintf("%s=%s", name, value);
+            return;
+        }
+    }
+    spawn_vec_take(sv, xasprintf("%s=%s", name, value));
+}
+
+static char **
+strv_copy(char *const *v)
+{
+    size_t n = 0;
+    char **c;
+
+    while (v != NULL && v[n] != NULL)
+        n++;
+    c = xcalloc(n + 1, sizeof *c);
+    for (size_t i = 0; i < n; i++)
+        c[i] = xstrdup(v[i]);
+    return c;
+}
+
+static void
+strv_free(char **v)
+{
+    if (v == NULL)
+        return;
+    for (size_t i = 0; v[i] != NULL; i++)
+        free(v[i]);
+    free(v);
+}
+
+/* ---- jobs ---- */
+
+static void job_start(struct spawner *sp, struct spawn_job *j, int64_t now_ns);
+static void start_queued(struct spawner *sp, int64_t now_ns);
+
+static void
+job_free(struct spawn_job *j)
+{
+    free(j->label);
+    free(j->path);
+    strv_free(j->argv);
+    strv_free(j->envp);
+    free(j->input);
+    free(j->out);
+    free(j);
+}
+
+static void
+close_fd(struct loop *lp, struct loop_io *io, int *fd)
+{
+    if (*fd < 0)
+        return;
+    loop_io_del(lp, io);
+    if (close(*fd) < 0 && errno != EINTR)
+        log_warn("spawn: close fd %d", *fd);
+    *fd = -1;
+}
+
+static void
+job_release_fds(struct spawner *sp, struct spawn_job *j)
+{
+    close_fd(sp->lp, &j->pid_io, &j->pidfd);
+    close_fd(sp->lp, &j->out_io, &j->outfd);
+    close_fd(sp->lp, &j->in_io, &j->infd);
+}
+
+/* Read what the pipe has now; at most max_reads reads.  Returns true at
+ * end of file. */
+static bool
+job_read_output(struct spawn_job *j, int max_reads)
+{
+    for (int i = 0; i < max_reads; i++) {
+        ssize_t n = read(j->outfd, scratch, sizeof scratch);
+        if (n == 0)
+            return true;
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno != EAGAIN)
+                log_warn("%s: reading output", j->label);
+            return errno != EAGAIN;
+        }
+        j->out_total += (uint64_t)n;
+        if (j->out_len < j->output_max) {
+            size_t room = j->output_max - j->out_len;
+            size_t take = (size_t)n < room ? (size_t)n : room;
+            if (j->out == NULL)
+                j->out = xmalloc(j->output_max + 1);
+            memcpy(j->out + j->out_len, scratch, take);
+            j->out_len += take;
+        }
+    }
+    return false;
+}
+
+static void
+job_output_ready(struct loop *lp, void *arg, uint32_t events, int64_t now_ns)
+{
+    struct spawn_job *j = arg;
+
+    (void)events;
+    (void)now_ns;
+    if (job_read_output(j, 16))
+        close_fd(lp, &j->out_io, &j->outfd);
+}
+
+static void
+job_input_ready(struct loop *lp, void *arg, uint32_t events, int64_t now_ns)
+{
+    struct spawn_job *j = arg;
+
+    (void)events;
+    (void)now_ns;
+    while (j->input_off < j->input_len) {
+        ssize_t n = write(j->infd, j->input + j->input_off,
+                          j->input_len - j->input_off);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN)
+                return;
+            /* EPIPE: the child does not read its stdin; that is its
+             * business, not an error of mond's. */
+            if (errno != EPIPE)
+                log_warn("%s: writing stdin", j->label);
+            break;
+        }
+        j->input_off += (size_t)n;
+    }
+    close_fd(lp, &j->in_io, &j->infd);
+}
+
+static void
+job_finish(struct spawner *sp, struct spawn_job *j, const siginfo_t *si,
+           int64_t now_ns)
+{
+    struct spawn_result r;
+
+    memset(&r, 0, sizeof r);
+    r.pid = j->pid;
+    r.spawn_errno = j->spawn_errno;
+    r.timed_out = j->timed_out;
+    r.timeout_ms = j->timeout_ms;
+    if (si != NULL) {
+        if (si->si_code == CLD_EXITED) {
+            r.exited = true;
+            r.exit_code = si->si_status;
+        } else {
+            r.signaled = true;
+            r.termsig = si->si_status;
+        }
+    }
+    if (j->out == NULL)
+        j->out = xmalloc(1);
+    j->out[j->out_len] = '\0';
+    r.output = j->out;
+    r.output_len = j->out_len;
+    r.output_total = j->out_total;
+    r.duration_ms = j->state == JOB_FAILED ? 0
+                    : (now_ns - j->start_ns) / 1000000;
+    if (j->out_total > j->out_len)
+        log_warnx("%s: output bound %zu bytes reached, %llu bytes dropped",
+                  j->label, j->output_max,
+                  (unsigned long long)(j->out_total - j->out_len));
+
+    loop_timer_cancel(sp->lp, &j->timer);
+    job_release_fds(sp, j);
+    list_remove(job_list_of(sp, j), j);
+    if (j->done != NULL)
+        j->done(j->arg, &r, now_ns);
+    job_free(j);
+    start_queued(sp, now_ns);
+}
+
+/* Has the child exited?  If so reap it and finish the job. */
+static void
+job_check_exit(struct spawner *sp, struct spawn_job *j, int64_t now_ns)
+{
+    siginfo_t si;
+
+    memset(&si, 0, sizeof si);
+    /* Peek first (WNOWAIT): the zombie leader keeps its pid, so the group
+     * id cannot be reused while we kill what is left of a late group. */
+    if (waitid(P_PID, (id_t)j->pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0) {
+        if (errno != ECHILD)
+            log_warn("%s: waitid", j->label);
+        return;
+    }
+    if (si.si_pid == 0)
+        return;
+    if (j->timed_out && kill(-j->pid, SIGKILL) < 0 && errno != ESRCH)
+        log_warn("%s: SIGKILL to group %d", j->label, (int)j->pid);
+    memset(&si, 0, sizeof si);
+    if (waitid(P_PID, (id_t)j->pid, &si, WEXITED | WNOHANG) < 0 ||
+        si.si_pid == 0) {
+        log_warn("%s: reaping pid %d", j->label, (int)j->pid);
+        return;
+    }
+    /* Everything the child wrote before exiting is in the pipe now. */
+    if (j->outfd >= 0)
+        job_read_output(j, SPAWN_DRAIN_READS);
+    job_finish(sp, j, &si, now_ns);
+}
+
+static void
+job_pidfd_ready(struct loop *lp, void *arg, uint32_t events, int64_t now_ns)
+{
+    struct spawn_job *j = arg;
+
+    (void)lp;
+    (void)events;
+    job_check_exit(j->sp, j, now_ns);
+}
+
+static void
+job_timer(struct loop *lp, void *arg, int64_t now_ns)
+{
+    struct spawn_job *j = arg;
+    struct spawner *sp = j->sp;
+
+    switch (j->state) {
+    case JOB_FAILED:
+        job_finish(sp, j, NULL, now_ns);
+        return;
+    case JOB_RUNNING:
+        j->timed_out = true;
+        j->state = JOB_TERMINATING;
+        log_warnx("%s: pid %d passed its %lldms deadline, SIGTERM to group",
+                  j->label, (int)j->pid, (long long)j->timeout_ms);
+        if (kill(-j->pid, SIGTERM) < 0 && errno != ESRCH)
+            log_warn("%s: SIGTERM to group %d", j->label, (int)j->pid);
+        loop_timer_arm(lp, &j->timer, now_ns + SPAWN_GRACE_MS * 1000000LL);
+        return;
+    case JOB_TERMINATING:
+        log_warnx("%s: pid %d still running %dms after SIGTERM, SIGKILL to "
+                  "group", j->label, (int)j->pid, SPAWN_GRACE_MS);
+        if (kill(-j->pid, SIGKILL) < 0 && errno != ESRCH)
+            log_warn("%s: SIGKILL to group %d", j->label, (int)j->pid);
+        /* Without a pidfd the exit comes through SIGCHLD; check here
+         * too in case it was missed. */
+        job_check_exit(sp, j, now_ns);
+        return;
+    case JOB_QUEUED:
+        return;
+    }
+}
+
+static int
+job_posix_spawn(struct spawn_job *j, int inpipe[2], int outpipe[2])
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    sigset_t none, all;
+    int rc;
+
+    if ((rc = posix_spawn_file_actions_init(&fa)) != 0)
+        return rc;
+    if ((rc = posix_spawnattr_init(&attr)) != 0) {
+        posix_spawn_file_actions_destroy(&fa);
+        return rc;
+    }
+    if (j->has_input)
+        rc = posix_spawn_file_actions_adddup2(&fa, inpipe[0], STDIN_FILENO);
+    else
+        rc = posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null",
+                                              O_RDONLY, 0);
+    if (rc == 0)
+        rc = posix_spawn_file_actions_adddup2(&fa, outpipe[1], STDOUT_FILENO);
+    if (rc == 0)
+        rc = posix_spawn_file_actions_adddup2(&fa, outpipe[1], STDERR_FILENO);
+    sigemptyset(&none);
+    sigfillset(&all);
+    if (rc == 0)
+        rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
+                                      POSIX_SPAWN_SETSIGMASK |
+                                      POSIX_SPAWN_SETSIGDEF);
+    if (rc == 0)
+        rc = posix_spawnattr_setpgroup(&attr, 0);
+    if (rc == 0)
+        rc = posix_spawnattr_setsigmask(&attr, &none);
+    if (rc == 0)
+        rc = posix_spawnattr_setsigdefault(&attr, &all);
+    if (rc == 0)
+        rc = posix_spawn(&j->pid, j->path, &fa, &attr, j->argv, j->envp);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+    return rc;
+}
+
+static void
+job_fail(struct spawner *sp, struct spawn_job *j, int err, int64_t now_ns)
+{
+    list_remove(job_list_of(sp, j), j);
+    j->state = JOB_FAILED;
+    j->spawn_errno = err;
+    j->pid = 0;
+    list_append(&sp->failed, j);
+    loop_timer_arm(sp->lp, &j->timer, now_ns);
+}
+
+static void
+job_start(struct spawner *sp, struct spawn_job *j, int64_t now_ns)
+{
+    int inpipe[2] = { -1, -1 }, outpipe[2] = { -1, -1 };
+    int rc, fl;
+
+    if (pipe2(outpipe, O_CLOEXEC) < 0 ||
+        (j->has_input && pipe2(inpipe, O_CLOEXEC) < 0)) {
+        rc = errno;
+        goto fail;
+    }
+    rc = job_posix_spawn(j, inpipe, outpipe);
+    if (rc != 0)
+        goto fail;
+    close(outpipe[1]);
+    if (inpipe[0] >= 0)
+        close(inpipe[0]);
+    j->outfd = outpipe[0];
+    j->infd = inpipe[1];
+    j->start_ns = now_ns;
+    list_remove(&sp->queued, j);
+    j->state = JOB_RUNNING;
+    list_append(&sp->running, j);
+    log_debug("%s: started pid %d", j->label, (int)j->pid);
+
+    fl = fcntl(j->outfd, F_GETFL);
+    if (fl < 0 || fcntl(j->outfd, F_SETFL, fl | O_NONBLOCK) < 0)
+        log_warn("%s: O_NONBLOCK on output pipe", j->label);
+    if (loop_io_add(sp->lp, &j->out_io, j->outfd, EPOLLIN, job_output_ready,
+                    j) < 0)
+        log_warn("%s: watching output", j->label);
+    if (j->infd >= 0) {
+        fl = fcntl(j->infd, F_GETFL);
+        if (fl < 0 || fcntl(j->infd, F_SETFL, fl | O_NONBLOCK) < 0)
+            log_warn("%s: O_NONBLOCK on input pipe", j->label);
+        if (j->input_len == 0 ||
+            loop_io_add(sp->lp, &j->in_io, j->infd, EPOLLOUT,
+                        job_input_ready, j) < 0)
+            close_fd(sp->lp, &j->in_io, &j->infd);
+    }
+    j->pidfd = (int)syscall(SYS_pidfd_open, j->pid, 0);
+    if (j->pidfd < 0) {
+        /* Old kernel: SIGCHLD (spawner_sigchld) reports the exit. */
+        log_debug("%s: pidfd_open: %s", j->label, strerror(errno));
+    } else if (loop_io_add(sp->lp, &j->pid_io, j->pidfd, EPOLLIN,
+                           job_pidfd_ready, j) < 0) {
+        log_warn("%s: watching pidfd", j->label);
+        close(j->pidfd);
+        j->pidfd = -1;
+    }
+    if (j->timeout_ms > 0)
+        loop_timer_arm(sp->lp, &j->timer, now_ns + j->timeout_ms * 1000000);
+    return;
+
+fail:
+    for (int i = 0; i < 2; i++) {
+        if (inpipe[i] >= 0)
+            close(inpipe[i]);
+        if (outpipe[i] >= 0)
+            close(outpipe[i]);
+    }
+    job_fail(sp, j, rc, now_ns);
+}
+
+static void
+start_queued(struct spawner *sp, int64_t now_ns)
+{
+    while (sp->queued.head != NULL &&
+           (sp->maxprocs <= 0 || sp->running.n < (size_t)sp->maxprocs))
+        job_start(sp, sp->queued.head, now_ns);
+}
+
+struct spawn_job *
+spawn_submit(struct spawner *sp, const struct spawn_req *req)
+{
+    struct spawn_job *j = xcalloc(1, sizeof *j);
+
+    j->sp = sp;
+    j->state = JOB_QUEUED;
+    j->label = xstrdup(req->label != NULL ? req->label : req->path);
+    j->path = xstrdup(req->path);
+    j->argv = strv_copy(req->argv);
+    j->envp = strv_copy(req->envp);
+    j->has_input = req->has_input;
+    if (req->has_input && req->input_len > 0) {
+        j->input = xmalloc(req->input_len);
+        memcpy(j->input, req->input, req->input_len);
+        j->input_len = req->input_len;
+    }
+    j->timeout_ms = req->timeout_ms;
+    j->output_max = req->output_max > 0 ? req->output_max
+                                        : SPAWN_OUTPUT_MAX_DEFAULT;
+    j->priority = req->priority;
+    j->done = req->done;
+    j->arg = req->arg;
+    j->pidfd = j->outfd = j->infd = -1;
+    loop_timer_init(&j->timer, job_timer, j);
+
+    if (j->priority) {
+        /* Ahead of ordinary jobs, behind earlier priority ones. */
+        struct spawn_job *after = NULL;
+        for (struct spawn_job *q = sp->queued.head; q != NULL && q->priority;
+             q = q->next)
+            after = q;
+        if (after == NULL) {
+            list_prepend(&sp->queued, j);
+        } else {
+            j->prev = after;
+            j->next = after->next;
+            if (after->next != NULL)
+                after->next->prev = j;
+            else
+                sp->queued.tail = j;
+            after->next = j;
+            sp->queued.n++;
+        }
+    } else {
+        list_append(&sp->queued, j);
+    }
+    if (sp->maxprocs > 0 && sp->running.n >= (size_t)sp->maxprocs)
+        log_debug("%s: waiting, %zu children running (maxprocs %d)",
+                  j->label, sp->running.n, sp->maxprocs);
+    start_queued(sp, loop_now_ns(sp->lp));
+    return j;
+}
+
+void
+spawn_detach(struct spawn_job *j)
+{
+    if (j == NULL)
+        return;
+    j->done = NULL;
+    j->arg = NULL;
+    if (j->state == JOB_QUEUED) {
+        list_remove(&j->sp->queued, j);
+        job_free(j);
+    }
+}
+
+struct spawner *
+spawner_new(struct loop *lp)
+{
+    struct spawner *sp = xcalloc(1, sizeof *sp);
+
+    sp->lp = lp;
+    return sp;
+}
+
+void
+spawner_set_maxprocs(struct spawner *sp, int maxprocs)
+{
+    sp->maxprocs = maxprocs;
+    start_queued(sp, loop_now_ns(sp->lp));
+}
+
+size_t
+spawner_running(const struct spawner *sp)
+{
+    return sp->running.n;
+}
+
+size_t
+spawner_queued(const struct spawner *sp)
+{
+    return sp->queued.n;
+}
+
+void
+spawner_sigchld(struct spawner *sp)
+{
+    struct spawn_job *j = sp->running.head;
+    int64_t now = loop_now_ns(sp->lp);
+
+    while (j != NULL) {
+        struct spawn_job *next = j->next;
+        if (j->pidfd < 0)
+            job_check_exit(sp, j, now);
+        j = next;
+    }
+}
+
+void
+spawner_signal_all(struct spawner *sp, int sig)
+{
+    for (struct spawn_job *j = sp->running.head; j != NULL; j = j->next)
+        if (kill(-j->pid, sig) < 0 && errno != ESRCH)
+            log_warn("%s: signal %d to group %d", j->label, sig, (int)j->pid);
+}
+
+static void
+drop_list(struct spawner *sp, struct job_list *l)
+{
+    while (l->head != NULL) {
+        struct spawn_job *j = l->head;
+        loop_timer_cancel(sp->lp, &j->timer);
+        job_release_fds(sp, j);
+        list_remove(l, j);
+        job_free(j);
+    }
+}
+
+void
+spawner_free(struct spawner *sp)
+{
+    if (sp == NULL)
+        return;
+    spawner_signal_all(sp, SIGKILL);
+    for (struct spawn_job *j = sp->running.head; j != NULL; j = j->next) {
+        siginfo_t si;
+        /* Reap what we just killed so no zombie outlives us in tests. */
+        (void)waitid(P_PID, (id_t)j->pid, &si, WEXITED);
+    }
+    drop_list(sp, &sp->queued);
+    drop_list(sp, &sp->running);
+    drop_list(sp, &sp->failed);
+    free(sp);
+}

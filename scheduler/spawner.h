@@ -1,0 +1,110 @@
+/*
+ * spawner.h — the process runner of scheduler/spawn.c: monitors and alerts
+ * as children that are spawned, watched and bounded.  (Not named spawn.h:
+ * it would shadow the system <spawn.h> on the include path.)
+ *
+ * A job is a copy of everything needed to start one program (path, argv,
+ * environment, optional stdin bytes, deadline, output bound) plus a
+ * callback.  The spawner starts it with posix_spawn: stdin /dev/null or a
+ * pipe fed from memory, stdout and stderr into one pipe, its own process
+ * group, an empty signal mask and default dispositions, exactly the
+ * environment given.  Output is kept up to the bound; the rest is read,
+ * counted and dropped.  A pidfd in the loop reports the exit.  At the
+ * deadline the group gets SIGTERM, SPAWN_GRACE_MS later SIGKILL; when a
+ * timed-out leader exits, what is left of its group gets SIGKILL.
+ * maxprocs caps the children alive at once; excess jobs wait in FIFO
+ * order (priority jobs, i.e. alerts, go first).
+ */
+#ifndef MOND_SPAWNER_H
+#define MOND_SPAWNER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct loop;
+struct spawner;
+struct spawn_job;
+
+#define SPAWN_GRACE_MS 2000              /* SIGTERM -> SIGKILL */
+#define SPAWN_OUTPUT_MAX_DEFAULT (64 * 1024)
+#define SPAWN_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+struct spawn_result {
+    pid_t pid;                  /* 0 if it never started */
+    int spawn_errno;            /* != 0: could not start (then no exit) */
+    bool exited;                /* exited normally: exit_code valid */
+    int exit_code;
+    bool signaled;              /* killed by termsig */
+    int termsig;
+    bool timed_out;             /* passed its deadline and was killed */
+    int64_t timeout_ms;
+    const char *output;         /* captured stdout+stderr, NUL-terminated;
+                                 * borrowed for the callback only */
+    size_t output_len;
+    uint64_t output_total;      /* bytes the child wrote, kept or not */
+    int64_t duration_ms;
+};
+
+/* Called once per job, from the loop, when it is over.  The job is freed
+ * after the callback returns. */
+typedef void (*spawn_done_cb)(void *arg, const struct spawn_result *r,
+                              int64_t now_ns);
+
+struct spawn_req {
+    const char *label;          /* subject of log lines, e.g. "web/http" */
+    const char *path;           /* program to execute */
+    char *const *argv;          /* NULL-terminated; argv[0] as shown */
+    char *const *envp;          /* NULL-terminated; the whole environment */
+    bool has_input;             /* stdin is a pipe fed with input */
+    const char *input;
+    size_t input_len;
+    int64_t timeout_ms;         /* 0 = no deadline */
+    size_t output_max;          /* 0 = SPAWN_OUTPUT_MAX_DEFAULT */
+    bool priority;              /* queue ahead of non-priority jobs */
+    spawn_done_cb done;         /* may be NULL */
+    void *arg;
+};
+
+struct spawner *spawner_new(struct loop *lp);
+/* Kill every child's group (SIGKILL), drop queued jobs without calling
+ * back, free everything. */
+void spawner_free(struct spawner *sp);
+void spawner_set_maxprocs(struct spawner *sp, int maxprocs);  /* 0 = no cap */
+
+/* Children alive and jobs waiting. */
+size_t spawner_running(const struct spawner *sp);
+size_t spawner_queued(const struct spawner *sp);
+
+/* Queue or start a job; everything in req is copied.  Never fails: a
+ * program that cannot be started is reported through done() (with
+ * spawn_errno) from the loop, never from inside this call.  The handle
+ * stays valid until done() returns or spawn_detach(). */
+struct spawn_job *spawn_submit(struct spawner *sp, const struct spawn_req *req);
+
+/* Forget the callback of a job (its owner is going away).  A running
+ * child is left to finish under its deadline; a queued job is dropped. */
+void spawn_detach(struct spawn_job *job);
+
+/* SIGCHLD fallback when pidfds are not available: check every child. */
+void spawner_sigchld(struct spawner *sp);
+
+/* Send sig to the process group of every running child (stop). */
+void spawner_signal_all(struct spawner *sp, int sig);
+
+/* A growing NULL-terminated string vector for argv and envp. */
+struct spawn_vec {
+    char **v;
+    size_t n, cap;
+};
+void spawn_vec_init(struct spawn_vec *sv);
+void spawn_vec_fini(struct spawn_vec *sv);
+void spawn_vec_add(struct spawn_vec *sv, const char *s);
+void spawn_vec_addf(struct spawn_vec *sv, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Add NAME=value, replacing an earlier NAME= entry. */
+void spawn_vec_setenv(struct spawn_vec *sv, const char *name,
+                      const char *value);
+
+#endif

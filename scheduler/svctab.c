@@ -1,0 +1,1284 @@
+/*
+ * svctab.c — the service table: scheduling, monitor and alert invocation,
+ * alert history and downtime log.
+ *
+ * Holds one struct svc_rt per (watch, service), each allocated on its own
+ * so a running monitor's callback keeps a stable pointer across reloads.
+ * The table borrows the config; every decision is delegated:
+ *   period_match()       exclude_period
+ *   depexpr_eval()       depend / monitordepend / hostdepend / alertdepend
+ *   decide_result()      alerts to send after a monitor exits
+ *   decide_startup()     startup alerts
+ *   decide_next_interval_ms()  interval or failure_interval
+ * What is left here is mon's mechanics: argv, environment and stdin of
+ * children, the order of events, and two append-only log files.
+ */
+#include "svctab.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "depexpr.h"
+#include "log.h"
+#include "loop.h"
+#include "perfdata.h"
+#include "period.h"
+#include "spawner.h"
+#include "xalloc.h"
+
+#define SVCTAB_ALERT_TIMEOUT_MS_DEFAULT 60000
+#define SVCTAB_HISTLENGTH_DEFAULT 100
+#define SVCTAB_HISTLINE_MAX 4096          /* longer history lines are cut */
+#define SVCTAB_DEP_RECUR_DEFAULT 10
+
+struct svc_rt {
+    struct svctab *s;
+    const struct watch *watch;
+    const struct service *svc;
+    struct svc_state st;
+    char *label;                /* "watch/service" */
+    char *monitor_path;         /* resolved; NULL when not found */
+    struct loop_timer due;
+    int64_t run_start_ns;
+    struct spawn_job *job;      /* monitor running (or queued) */
+    int64_t state_since_wall_ms;
+};
+
+struct host_ref {
+    char *group, *host;
+};
+
+struct svctab {
+    struct loop *lp;
+    struct spawner *sp;
+    struct config *cfg;
+    struct svc_rt **svcs;
+    size_t nsvcs, capsvcs;
+    bool started, stopped;
+    /* alert history: ring of histlength lines */
+    char **hist;
+    size_t hist_cap, hist_start, hist_n;
+    struct host_ref *dis_hosts;
+    size_t ndis_hosts, capdis_hosts;
+    char **dis_watches;
+    size_t ndis_watches, capdis_watches;
+    unsigned rand_state;
+};
+
+/* ---- small helpers ---- */
+
+static unsigned
+svctab_rand(struct svctab *s)
+{
+    /* xorshift32: spreading start times needs no quality beyond that. */
+    unsigned x = s->rand_state;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    s->rand_state = x;
+    return x;
+}
+
+static int64_t
+rand_below(struct svctab *s, int64_t n)
+{
+    if (n <= 0)
+        return 0;
+    return (int64_t)(((uint64_t)svctab_rand(s) << 32 | svctab_rand(s)) %
+                     (uint64_t)n);
+}
+
+/* "1h2m3s" for durations in log lines. */
+static void
+fmt_duration(int64_t ms, char *buf, size_t n)
+{
+    int64_t s = ms / 1000;
+    int64_t d = s / 86400, h = s / 3600 % 24, m = s / 60 % 60, sec = s % 60;
+
+    if (ms < 0)
+        s = 0;
+    if (d > 0)
+        snprintf(buf, n, "%lldd%lldh%lldm", (long long)d, (long long)h,
+                 (long long)m);
+    else if (h > 0)
+        snprintf(buf, n, "%lldh%lldm%llds", (long long)h, (long long)m,
+                 (long long)sec);
+    else if (m > 0)
+        snprintf(buf, n, "%lldm%llds", (long long)m, (long long)sec);
+    else
+        snprintf(buf, n, "%llds", (long long)sec);
+}
+
+/* A deadline for messages: "30s", or "250ms" when not whole seconds. */
+static void
+fmt_deadline(int64_t ms, char *buf, size_t n)
+{
+    if (ms % 1000 == 0)
+        snprintf(buf, n, "%llds", (long long)(ms / 1000));
+    else
+        snprintf(buf, n, "%lldms", (long long)ms);
+}
+
+/* Find an executable name in a colon-separated directory list.  A name
+ * with a '/' is taken as it is.  Returns a new string or NULL. */
+static char *
+resolve_program(const char *name, const char *dirs)
+{
+    const char *p = dirs;
+
+    if (name == NULL || *name == '\0')
+        return NULL;
+    if (strchr(name, '/') != NULL)
+        return access(name, X_OK) == 0 ? xstrdup(name) : NULL;
+    while (p != NULL && *p != '\0') {
+        const char *colon = strchr(p, ':');
+        size_t len = colon != NULL ? (size_t)(colon - p) : strlen(p);
+        if (len > 0) {
+            char *cand = xasprintf("%.*s/%s", (int)len, p, name);
+            struct stat sb;
+            if (stat(cand, &sb) == 0 && S_ISREG(sb.st_mode) &&
+                access(cand, X_OK) == 0)
+                return cand;
+            free(cand);
+        }
+        p = colon != NULL ? colon + 1 : NULL;
+    }
+    return NULL;
+}
+
+/* A file name from the config taken relative to logdir, as mon does. */
+static char *
+logdir_path(const struct config *cfg, const char *name)
+{
+    if (name == NULL)
+        return NULL;
+    if (name[0] == '/' || cfg->g.logdir == NULL)
+        return xstrdup(name);
+    return xasprintf("%s/%s", cfg->g.logdir, name);
+}
+
+/* Append one line to a file (O_APPEND: one write, whole line). */
+static int
+append_line(const char *path, const char *line)
+{
+    size_t len = strlen(line);
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    ssize_t w;
+
+    if (fd < 0)
+        return -1;
+    w = write(fd, line, len);
+    if (w < 0 || (size_t)w != len) {
+        int e = w < 0 ? errno : EIO;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return close(fd);
+}
+
+/* ---- lookup ---- */
+
+static struct svc_rt *
+find_rt(const struct svctab *s, const char *watch, const char *service)
+{
+    for (size_t i = 0; i < s->nsvcs; i++) {
+        struct svc_rt *rt = s->svcs[i];
+        if (strcmp(rt->watch->name, watch) == 0 &&
+            strcmp(rt->svc->name, service) == 0)
+            return rt;
+    }
+    return NULL;
+}
+
+long
+svctab_find(const struct svctab *s, const char *watch, const char *service)
+{
+    for (size_t i = 0; i < s->nsvcs; i++)
+        if (strcmp(s->svcs[i]->watch->name, watch) == 0 &&
+            strcmp(s->svcs[i]->svc->name, service) == 0)
+            return (long)i;
+    return -1;
+}
+
+bool
+svctab_host_is_disabled(const struct svctab *s, const char *group,
+                       const char *host)
+{
+    for (size_t i = 0; i < s->ndis_hosts; i++)
+        if (strcmp(s->dis_hosts[i].group, group) == 0 &&
+            strcmp(s->dis_hosts[i].host, host) == 0)
+            return true;
+    return false;
+}
+
+bool
+svctab_watch_is_disabled(const struct svctab *s, const char *watch)
+{
+    for (size_t i = 0; i < s->ndis_watches; i++)
+        if (strcmp(s->dis_watches[i], watch) == 0)
+            return true;
+    return false;
+}
+
+/* ---- dependencies ---- */
+
+struct dep_ctx {
+    struct svctab *s;
+    int depth;
+    const char *subject;
+};
+
+static bool dep_up(const struct depref *ref, void *arg);
+
+/* Evaluate e; true when dependencies hold.  An expression that cannot be
+ * evaluated counts as holding, as mon's failed Perl eval does. */
+static bool
+dep_holds(struct svctab *s, const struct depexpr *e, int depth,
+          const char *subject)
+{
+    struct dep_ctx ctx = { s, depth, subject };
+
+    if (e == NULL)
+        return true;
+    return depexpr_eval(e, dep_up, &ctx) != DEPEXPR_FALSE;
+}
+
+static bool
+dep_up(const struct depref *ref, void *arg)
+{
+    struct dep_ctx *ctx = arg;
+    struct svc_rt *rt = find_rt(ctx->s, ref->group, ref->service);
+    int limit = ctx->s->cfg->g.dep_recur_limit > 0
+                ? ctx->s->cfg->g.dep_recur_limit : SVCTAB_DEP_RECUR_DEFAULT;
+
+    if (rt == NULL)
+        return true;
+    if (!opstatus_is_up(rt->st.opstatus))
+        return false;
+    /* mon substitutes recursively: A depends on B depends on C. */
+    if (rt->svc->depend_expr != NULL &&
+        depexpr_is_evaluable(rt->svc->depend_expr)) {
+        if (ctx->depth + 1 > limit) {
+            log_warnx("%s: dependency recursion deeper than %d at %s:%s",
+                      ctx->subject, limit, ref->group, ref->service);
+            return true;
+        }
+        return dep_holds(ctx->s, rt->svc->depend_expr, ctx->depth + 1,
+                         ctx->subject);
+    }
+    return true;
+}
+
+/* The expression for one context: depend wins when dep_behavior names
+ * that context, else the context's own keyword. */
+static const struct depexpr *
+dep_expr_for(const struct service *svc, enum dep_behavior ctx)
+{
+    if (svc->depend_expr != NULL && svc->dep_behavior == ctx)
+        return svc->depend_expr;
+    switch (ctx) {
+    case DEP_BEHAVIOR_ALERT:
+        return svc->alertdepend_expr;
+    case DEP_BEHAVIOR_MONITOR:
+        return svc->monitordepend_expr;
+    case DEP_BEHAVIOR_HOST:
+        return svc->hostdepend_expr;
+    }
+    return NULL;
+}
+
+/* Alert-context dependencies now; decide_deps_ok() adds dep_memory. */
+static bool
+alert_deps_ok(struct svc_rt *rt, int64_t now_wall_ms)
+{
+    const struct depexpr *e = dep_expr_for(rt->svc, DEP_BEHAVIOR_ALERT);
+
+    return decide_deps_ok(rt->svc, &rt->st, dep_holds(rt->s, e, 0, rt->label),
+                          now_wall_ms);
+}
+
+/* Is word a whole whitespace-separated word of text? */
+static bool
+has_word(const char *text, const char *word)
+{
+    size_t wl = strlen(word);
+
+    if (text == NULL || wl == 0)
+        return false;
+    for (const char *p = text; (p = strstr(p, word)) != NULL; p++) {
+        bool start = p == text || p[-1] == ' ' || p[-1] == '\t' ||
+                     p[-1] == ',';
+        char e = p[wl];
+        if (start && (e == '\0' || e == ' ' || e == '\t' || e == ',' ||
+                      e == '\n'))
+            return true;
+    }
+    return false;
+}
+
+/* ---- alert history, downtime log ---- */
+
+static void
+history_add(struct svctab *s, const char *line)
+{
+    size_t cap = s->cfg->g.histlength > 0 ? (size_t)s->cfg->g.histlength
+                                          : SVCTAB_HISTLENGTH_DEFAULT;
+    char *hp;
+
+    if (s->hist_cap != cap) {
+        /* histlength changed by a reload: keep the newest lines. */
+        char **nh = xcalloc(cap, sizeof *nh);
+        size_t keep = s->hist_n < cap ? s->hist_n : cap;
+        for (size_t i = 0; i < s->hist_n; i++) {
+            char *l = s->hist[(s->hist_start + i) % s->hist_cap];
+            if (i >= s->hist_n - keep)
+                nh[i - (s->hist_n - keep)] = l;
+            else
+                free(l);
+        }
+        free(s->hist);
+        s->hist = nh;
+        s->hist_cap = cap;
+        s->hist_start = 0;
+        s->hist_n = keep;
+    }
+    if (s->hist_n == s->hist_cap) {
+        free(s->hist[s->hist_start]);
+        s->hist[s->hist_start] = NULL;
+        s->hist_start = (s->hist_start + 1) % s->hist_cap;
+        s->hist_n--;
+    }
+    hp = xstrndup(line, SVCTAB_HISTLINE_MAX);
+    s->hist[(s->hist_start + s->hist_n) % s->hist_cap] = hp;
+    s->hist_n++;
+}
+
+size_t
+svctab_history_count(const struct svctab *s)
+{
+    return s->hist_n;
+}
+
+const char *
+svctab_history_at(const struct svctab *s, size_t i)
+{
+    if (i >= s->hist_n)
+        return NULL;
+    return s->hist[(s->hist_start + i) % s->hist_cap];
+}
+
+/* mon's readhistoricfile: lines newer than historictime, into memory. */
+static void
+history_load(struct svctab *s)
+{
+    char *path = logdir_path(s->cfg, s->cfg->g.historicfile);
+    int64_t limit_s = 0;
+    char line[SVCTAB_HISTLINE_MAX];
+    FILE *f;
+
+    if (path == NULL)
+        return;
+    f = fopen(path, "re");
+    if (f == NULL) {
+        if (errno != ENOENT)
+            log_warn("historicfile %s: cannot read history", path);
+        free(path);
+        return;
+    }
+    if (s->cfg->g.historictime_ms > 0)
+        limit_s = (int64_t)time(NULL) - s->cfg->g.historictime_ms / 1000;
+    while (fgets(line, sizeof line, f) != NULL) {
+        char type[64], grp[256], svc[256];
+        long long t;
+        size_t len = strlen(line);
+        if (len > 0 && line[len - 1] == '\n')
+            line[--len] = '\0';
+        if (line[strspn(line, " \t")] == '\0' ||
+            line[strspn(line, " \t")] == '#')
+            continue;
+        if (sscanf(line, "%63s %255s %255s %lld", type, grp, svc, &t) != 4)
+            continue;
+        if (t >= limit_s)
+            history_add(s, line);
+    }
+    if (ferror(f))
+        log_warn("historicfile %s: read error", path);
+    fclose(f);
+    free(path);
+}
+
+static char *
+dtlog_path(const struct config *cfg)
+{
+    return logdir_path(cfg, cfg->g.dtlogfile != NULL ? cfg->g.dtlogfile
+                                                     : "downtime.log");
+}
+
+/* mon's init_dtlog header. */
+static void
+dtlog_start(struct svctab *s)
+{
+    char *path, *hdr;
+
+    if (!s->cfg->g.dtlogging)
+        return;
+    path = dtlog_path(s->cfg);
+    hdr = xasprintf("#\n# downtime log start %lld\n"
+                    "# time back up, group, service, first failure, "
+                    "downtime, interval, summary\n#\n",
+                    (long long)time(NULL));
+    if (append_line(path, hdr) < 0)
+        log_warn("dtlogfile %s: cannot append", path);
+    free(hdr);
+    free(path);
+}
+
+/* "timenoticed group service firstfail downtime interval summary" */
+static void
+dtlog_write(struct svc_rt *rt, int64_t now_wall_ms, int64_t first_fail_ms,
+            const char *summary)
+{
+    const struct config *cfg = rt->s->cfg;
+    long long now_s = now_wall_ms / 1000, ff_s = first_fail_ms / 1000;
+    char *path, *line;
+
+    if (!cfg->g.dtlogging)
+        return;
+    path = dtlog_path(cfg);
+    line = xasprintf("%lld %s %s %lld %lld %lld %s\n", now_s, rt->watch->name,
+                     rt->svc->name, ff_s, now_s - ff_s,
+                     (long long)(rt->svc->interval_ms / 1000),
+                     summary != NULL ? summary : "");
+    if (append_line(path, line) < 0)
+        log_warn("dtlogfile %s: cannot append", path);
+    free(line);
+    free(path);
+}
+
+/* ---- environment ---- */
+
+static void
+env_base(struct spawn_vec *env, const struct svc_rt *rt)
+{
+    const struct service *svc = rt->svc;
+    const struct globals *g = &rt->s->cfg->g;
+
+    spawn_vec_setenv(env, "PATH", SPAWN_PATH);
+    for (size_t i = 0; i < svc->nenv; i++)
+        spawn_vec_setenv(env, svc->env[i].name, svc->env[i].value);
+    if (rt->st.last_summary != NULL)
+        spawn_vec_setenv(env, "MON_LAST_SUMMARY", rt->st.last_summary);
+    if (rt->st.last_output != NULL)
+        spawn_vec_setenv(env, "MON_LAST_OUTPUT", rt->st.last_output);
+    if (rt->st.last_failure_wall_ms > 0)
+        spawn_vec_addf(env, "MON_LAST_FAILURE=%lld",
+                       (long long)(rt->st.last_failure_wall_ms / 1000));
+    if (rt->st.first_failure_wall_ms > 0)
+        spawn_vec_addf(env, "MON_FIRST_FAILURE=%lld",
+                       (long long)(rt->st.first_failure_wall_ms / 1000));
+    if (rt->st.last_success_wall_ms > 0)
+        spawn_vec_addf(env, "MON_LAST_SUCCESS=%lld",
+                       (long long)(rt->st.last_success_wall_ms / 1000));
+    if (svc->description != NULL)
+        spawn_vec_setenv(env, "MON_DESCRIPTION", svc->description);
+    if (g->logdir != NULL)
+        spawn_vec_setenv(env, "MON_LOGDIR", g->logdir);
+    if (g->statedir != NULL)
+        spawn_vec_setenv(env, "MON_STATEDIR", g->statedir);
+    if (g->cfbasedir != NULL)
+        spawn_vec_setenv(env, "MON_CFBASEDIR", g->cfbasedir);
+}
+
+/* Hosts of the watch's group that are not disabled (mon's @groupargs). */
+static char *
+alert_hosts(const struct svc_rt *rt)
+{
+    const struct hostgroup *hg = rt->watch->group;
+    size_t len = 1;
+    char *out;
+
+    if (hg == NULL)
+        return xstrdup("");
+    for (size_t i = 0; i < hg->nhosts; i++)
+        len += strlen(hg->hosts[i]) + 1;
+    out = xmalloc(len);
+    out[0] = '\0';
+    for (size_t i = 0; i < hg->nhosts; i++) {
+        if (svctab_host_is_disabled(rt->s, hg->name, hg->hosts[i]))
+            continue;
+        if (out[0] != '\0')
+            strcat(out, " ");
+        strcat(out, hg->hosts[i]);
+    }
+    return out;
+}
+
+/* ---- alerts ---- */
+
+struct alert_run {
+    char *label;                /* "watch/service alert NAME" */
+};
+
+static void
+alert_done(void *arg, const struct spawn_result *r, int64_t now_ns)
+{
+    struct alert_run *ar = arg;
+
+    (void)now_ns;
+    if (r->spawn_errno != 0) {
+        log_warnx("%s: could not run: %s", ar->label,
+                  strerror(r->spawn_errno));
+    } else if (r->timed_out) {
+        char dl[32];
+        fmt_deadline(r->timeout_ms, dl, sizeof dl);
+        log_warnx("%s: timed out after %s", ar->label, dl);
+    } else if (r->signaled) {
+        log_warnx("%s: killed by signal %d", ar->label, r->termsig);
+    } else if (r->exit_code != 0) {
+        size_t first = strcspn(r->output, "\n");
+        log_warnx("%s: exited %d%s%.*s", ar->label, r->exit_code,
+                  first > 0 ? ": " : "", (int)(first > 200 ? 200 : first),
+                  r->output);
+    } else {
+        log_debug("%s: delivered", ar->label);
+    }
+    free(ar->label);
+    free(ar);
+}
+
+static const char *
+alert_history_type(const struct alert_action *a)
+{
+    switch (a->type) {
+    case ALERT_TYPE_UP:
+        return "upalert";
+    case ALERT_TYPE_STARTUP:
+        return "startupalert";
+    case ALERT_TYPE_TRAP:
+        return "trapalert";
+    case ALERT_TYPE_TRAPTIMEOUT:
+        return "traptimeoutalert";
+    case ALERT_TYPE_FAILURE:
+        break;
+    }
+    return "alert";
+}
+
+static void
+alert_start(struct svc_rt *rt, const struct alert_action *a,
+            int64_t now_wall_ms)
+{
+    struct svctab *s = rt->s;
+    const struct service *svc = rt->svc;
+    char *const *cargv;
+    size_t cargc;
+    char *path, *hosts, *input, *args, *hline, *histpath;
+    const char *summary = rt->st.last_summary != NULL ? rt->st.last_summary
+                                                      : "";
+    const char *detail = rt->st.last_detail != NULL ? rt->st.last_detail : "";
+    struct spawn_vec argv, env;
+    struct spawn_req req;
+    struct alert_run *ar;
+    long long now_s = now_wall_ms / 1000;
+    size_t alen;
+
+    if (a->redistribute) {
+        cargv = svc->redistribute_argv;
+        cargc = svc->redistribute_argc;
+    } else {
+        if (a->period >= svc->nperiods ||
+            a->alert >= svc->periods[a->period].nalerts)
+            return;
+        cargv = svc->periods[a->period].alerts[a->alert].argv;
+        cargc = svc->periods[a->period].alerts[a->alert].argc;
+    }
+    if (cargv == NULL || cargc == 0)
+        return;
+    path = resolve_program(cargv[0], s->cfg->g.alertdir);
+    if (path == NULL) {
+        log_warnx("%s: no alert %s found in alertdir %s", rt->label,
+                  cargv[0], s->cfg->g.alertdir != NULL ? s->cfg->g.alertdir
+                                                       : "(unset)");
+        return;
+    }
+    hosts = alert_hosts(rt);
+
+    spawn_vec_init(&argv);
+    spawn_vec_add(&argv, path);
+    spawn_vec_add(&argv, "-s");
+    spawn_vec_add(&argv, svc->name);
+    spawn_vec_add(&argv, "-g");
+    spawn_vec_add(&argv, rt->watch->name);
+    spawn_vec_add(&argv, "-h");
+    spawn_vec_add(&argv, hosts);
+    spawn_vec_add(&argv, "-t");
+    spawn_vec_addf(&argv, "%lld", now_s);
+    spawn_vec_add(&argv, "-l");
+    spawn_vec_addf(&argv, "%lld", (long long)a->alertevery_s);
+    if (a->upalert)
+        spawn_vec_add(&argv, "-u");
+    if (a->trap)
+        spawn_vec_add(&argv, "-T");
+    if (a->traptimeout)
+        spawn_vec_add(&argv, "-O");
+    alen = 1;
+    for (size_t i = 1; i < cargc; i++) {
+        spawn_vec_add(&argv, cargv[i]);
+        alen += strlen(cargv[i]) + 1;
+    }
+    args = xmalloc(alen);
+    args[0] = '\0';
+    for (size_t i = 1; i < cargc; i++) {
+        if (i > 1)
+            strcat(args, " ");
+        strcat(args, cargv[i]);
+    }
+
+    spawn_vec_init(&env);
+    env_base(&env, rt);
+    spawn_vec_setenv(&env, "MON_GROUP", rt->watch->name);
+    spawn_vec_setenv(&env, "MON_SERVICE", svc->name);
+    spawn_vec_addf(&env, "MON_RETVAL=%d", rt->st.last_retval);
+    spawn_vec_addf(&env, "MON_OPSTATUS=%d", (int)rt->st.opstatus);
+    spawn_vec_setenv(&env, "MON_ALERTTYPE", alert_type_name(a->type));
+    if (rt->st.acked && rt->st.ack_comment != NULL &&
+        rt->st.ack_comment[0] != '\0')
+        spawn_vec_setenv(&env, "MON_ACK", rt->st.ack_comment);
+
+    /* stdin: summary line, then the detail, newline-terminated. */
+    {
+        size_t dl = strlen(detail);
+        bool nl = dl > 0 && detail[dl - 1] != '\n';
+        input = xasprintf("%s\n%s%s", summary, detail, nl ? "\n" : "");
+    }
+
+    ar = xcalloc(1, sizeof *ar);
+    ar->label = xasprintf("%s: %s %s", rt->label,
+                          a->redistribute ? "redistribute"
+                                          : alert_history_type(a),
+                          cargv[0]);
+    memset(&req, 0, sizeof req);
+    req.label = ar->label;
+    req.path = path;
+    req.argv = argv.v;
+    req.envp = env.v;
+    req.has_input = true;
+    req.input = input;
+    req.input_len = strlen(input);
+    req.timeout_ms = s->cfg->g.alert_timeout_ms > 0
+                     ? s->cfg->g.alert_timeout_ms
+                     : SVCTAB_ALERT_TIMEOUT_MS_DEFAULT;
+    req.output_max = s->cfg->g.output_max_bytes;
+    req.priority = true;
+    req.done = alert_done;
+    req.arg = ar;
+    if (!a->redistribute)
+        log_info("%s: calling %s %s (%s) %s", rt->label,
+                 alert_history_type(a), cargv[0], args,
+                 summary[0] != '\0' ? summary : "(NO SUMMARY)");
+    (void)spawn_submit(s->sp, &req);
+
+    /* mon's history: redistributions do not count. */
+    if (!a->redistribute) {
+        rt->st.alert_count++;
+        hline = xasprintf("%s %s %s %lld %s (%s) %s", alert_history_type(a),
+                          rt->watch->name, svc->name, now_s, path, args,
+                          summary[0] != '\0' ? summary : "(NO SUMMARY)");
+        /* One line per alert: a summary never contains a newline. */
+        history_add(s, hline);
+        histpath = logdir_path(s->cfg, s->cfg->g.historicfile);
+        if (histpath != NULL) {
+            char *l = xasprintf("%s\n", hline);
+            if (append_line(histpath, l) < 0)
+                log_warn("historicfile %s: cannot append alert history",
+                         histpath);
+            free(l);
+            free(histpath);
+        }
+        free(hline);
+    }
+    free(input);
+    free(args);
+    free(hosts);
+    free(path);
+    spawn_vec_fini(&argv);
+    spawn_vec_fini(&env);
+}
+
+static void
+run_actions(struct svc_rt *rt, const struct decision *d, int64_t now_wall_ms)
+{
+    for (size_t i = 0; i < d->n; i++)
+        alert_start(rt, &d->actions[i], now_wall_ms);
+}
+
+/* ---- monitors ---- */
+
+static void schedule_at(struct svc_rt *rt, int64_t due_ns);
+
+static void
+schedule_after(struct svc_rt *rt, int64_t base_ns, int64_t interval_ms)
+{
+    int64_t skew = rt->svc->randskew_ms;
+    int64_t ms = interval_ms;
+
+    /* A service with a monitor but no interval (the parser should have
+     * refused it) must not spin: once a minute. */
+    if (ms <= 0)
+        ms = 60000;
+
+    if (skew > 0) {
+        /* mon: interval plus or minus 1..randskew */
+        int64_t r = rand_below(rt->s, skew) + 1;
+        ms += (svctab_rand(rt->s) & 1) ? r : -r;
+    }
+    if (ms < 1)
+        ms = 1;
+    schedule_at(rt, base_ns + ms * 1000000);
+}
+
+static void
+log_state_change(struct svc_rt *rt, enum opstatus old, int64_t now_wall_ms)
+{
+    char dur[64];
+
+    fmt_duration(now_wall_ms - rt->state_since_wall_ms, dur, sizeof dur);
+    log_info("%s: %s -> %s after %s: %s", rt->label, opstatus_name(old),
+             opstatus_name(rt->st.opstatus), dur,
+             rt->st.last_summary != NULL && rt->st.last_summary[0] != '\0'
+             ? rt->st.last_summary : "(no summary)");
+    rt->state_since_wall_ms = now_wall_ms;
+}
+
+static void
+monitor_done(void *arg, const struct spawn_result *r, int64_t now_ns)
+{
+    struct svc_rt *rt = arg;
+    struct svctab *s = rt->s;
+    int64_t now_wall_ms = loop_now_wall_ms(s->lp);
+    char *text = NULL, *summary = NULL, *detail = NULL;
+    const char *out = r->output;
+    size_t outlen = r->output_len;
+    struct perf_set ps;
+    struct check_result cr;
+    struct decide_facts f;
+    struct decision d;
+    enum opstatus old = rt->st.opstatus;
+    int64_t old_first_fail = rt->st.first_failure_wall_ms;
+    char *old_summary = rt->st.last_summary != NULL
+                        ? xstrdup(rt->st.last_summary) : NULL;
+
+    rt->job = NULL;
+    memset(&cr, 0, sizeof cr);
+    if (r->spawn_errno != 0) {
+        text = xasprintf("could not run: %s: %s", rt->svc->monitor_argv[0],
+                         strerror(r->spawn_errno));
+        cr.exit_status = 127;
+    } else if (r->timed_out) {
+        /* The summary says what happened; what the monitor had said so
+         * far becomes the detail. */
+        char dl[32];
+        fmt_deadline(r->timeout_ms, dl, sizeof dl);
+        text = xasprintf("timed out after %s\n%s", dl, r->output);
+        cr.exit_status = r->exited && r->exit_code != 0 ? r->exit_code : 1;
+        cr.timed_out = true;
+    } else if (r->signaled) {
+        cr.exit_status = 128 + r->termsig;
+        if (outlen == 0)
+            text = xasprintf("killed by signal %d", r->termsig);
+    } else {
+        cr.exit_status = r->exit_code;
+    }
+    if (text != NULL) {
+        out = text;
+        outlen = strlen(text);
+    }
+    perf_set_init(&ps);
+    perfdata_split_output(out, outlen, &summary, &detail, &ps);
+    cr.summary = summary;
+    cr.detail = detail;
+    cr.output = out;
+    memset(&f, 0, sizeof f);
+    f.now_wall_ms = now_wall_ms;
+    f.deps_ok = alert_deps_ok(rt, now_wall_ms);
+    f.watch_disabled = svctab_watch_is_disabled(s, rt->watch->name);
+
+    decision_init(&d);
+    decide_result(rt->svc, &rt->st, &cr, &f, false, &d);
+    log_debug("%s: exit %d after %lldms: %s", rt->label, cr.exit_status,
+              (long long)r->duration_ms, summary);
+    if (rt->st.opstatus != old)
+        log_state_change(rt, old, now_wall_ms);
+    if (d.suppressed && d.why != NULL)
+        log_info("%s: failure, no alert: %s", rt->label, d.why);
+    if (old == OPSTATUS_FAIL && rt->st.opstatus == OPSTATUS_OK)
+        dtlog_write(rt, now_wall_ms,
+                    old_first_fail > 0 ? old_first_fail : now_wall_ms,
+                    old_summary);
+    run_actions(rt, &d, now_wall_ms);
+    decision_fini(&d);
+
+    if (!s->stopped)
+        schedule_after(rt, rt->run_start_ns,
+                       decide_next_interval_ms(rt->svc, &rt->st));
+    if (rt->due.armed && rt->due.due_ns < now_ns)
+        schedule_at(rt, now_ns);
+    perf_set_fini(&ps);
+    free(summary);
+    free(detail);
+    free(text);
+    free(old_summary);
+}
+
+/* The hosts for this run: the group minus exclude_hosts, disabled hosts
+ * and, with hostdepend, hosts named in a failing parent's summary. */
+static void
+monitor_hosts(struct svc_rt *rt, struct spawn_vec *hosts)
+{
+    const struct service *svc = rt->svc;
+    const struct hostgroup *hg = rt->watch->group;
+    const struct depexpr *hd = dep_expr_for(svc, DEP_BEHAVIOR_HOST);
+
+    if (hg == NULL)
+        return;
+    for (size_t i = 0; i < hg->nhosts; i++) {
+        const char *h = hg->hosts[i];
+        bool skip = svctab_host_is_disabled(rt->s, hg->name, h);
+        for (size_t k = 0; !skip && k < svc->nexclude_hosts; k++)
+            skip = strcmp(svc->exclude_hosts[k], h) == 0;
+        for (size_t k = 0; !skip && hd != NULL && k < depexpr_nrefs(hd); k++) {
+            struct depref ref = depexpr_ref(hd, k);
+            struct svc_rt *p = find_rt(rt->s, ref.group, ref.service);
+            if (p != NULL && !opstatus_is_up(p->st.opstatus) &&
+                has_word(p->st.last_summary, h)) {
+                log_debug("%s: host %s skipped, failing in %s:%s",
+                          rt->label, h, ref.group, ref.service);
+                skip = true;
+            }
+        }
+        if (!skip)
+            spawn_vec_add(hosts, h);
+    }
+}
+
+static void
+monitor_run(struct svc_rt *rt, int64_t now_ns)
+{
+    struct svctab *s = rt->s;
+    const struct service *svc = rt->svc;
+    int64_t now_wall_ms = loop_now_wall_ms(s->lp);
+    const struct depexpr *md;
+    const struct period *excl;
+    struct spawn_vec argv, env, hosts;
+    struct spawn_req req;
+    const struct depexpr *anydep;
+
+    if (svc->monitor_argv == NULL || svc->monitor_argc == 0 || rt->job != NULL)
+        return;
+    if (rt->st.disabled || svctab_watch_is_disabled(s, rt->watch->name)) {
+        log_debug("%s: disabled, not run", rt->label);
+        goto skip;
+    }
+    excl = svc->exclude_period != NULL ? svc->exclude_period
+                                       : s->cfg->g.exclude_period;
+    if (excl != NULL && period_match(excl, (time_t)(now_wall_ms / 1000))) {
+        log_debug("%s: in exclude_period, not run", rt->label);
+        goto skip;
+    }
+    md = dep_expr_for(svc, DEP_BEHAVIOR_MONITOR);
+    if (md != NULL && !dep_holds(s, md, 0, rt->label)) {
+        log_debug("%s: monitordepend failing, not run", rt->label);
+        goto skip;
+    }
+    spawn_vec_init(&hosts);
+    monitor_hosts(rt, &hosts);
+    if (hosts.n == 0 && !svc->monitor_no_hosts && !svc->allow_empty_group) {
+        log_warnx("%s: no hosts left to check (all disabled or excluded), "
+                  "monitor not run", rt->label);
+        spawn_vec_fini(&hosts);
+        goto skip;
+    }
+
+    if (rt->monitor_path == NULL)
+        rt->monitor_path = resolve_program(svc->monitor_argv[0],
+                                           s->cfg->g.mondir);
+    spawn_vec_init(&argv);
+    spawn_vec_add(&argv, rt->monitor_path != NULL ? rt->monitor_path
+                                                  : svc->monitor_argv[0]);
+    for (size_t i = 1; i < svc->monitor_argc; i++)
+        spawn_vec_add(&argv, svc->monitor_argv[i]);
+    if (!svc->monitor_no_hosts)
+        for (size_t i = 0; i < hosts.n; i++)
+            spawn_vec_add(&argv, hosts.v[i]);
+    spawn_vec_fini(&hosts);
+
+    spawn_vec_init(&env);
+    env_base(&env, rt);
+    /* mon's _depend_status: the last evaluation of the dependencies. */
+    anydep = svc->depend_expr != NULL ? svc->depend_expr
+             : svc->alertdepend_expr != NULL ? svc->alertdepend_expr
+             : svc->monitordepend_expr != NULL ? svc->monitordepend_expr
+             : svc->hostdepend_expr;
+    if (anydep != NULL)
+        spawn_vec_setenv(&env, "MON_DEPEND_STATUS",
+                         dep_holds(s, anydep, 0, rt->label) ? "1" : "0");
+
+    memset(&req, 0, sizeof req);
+    req.label = rt->label;
+    /* A monitor that is not found still goes through the spawner so the
+     * failure arrives as a result ("could not run: ..."). */
+    req.path = argv.v[0];
+    req.argv = argv.v;
+    req.envp = env.v;
+    req.timeout_ms = config_monitor_timeout_ms(svc);
+    req.output_max = s->cfg->g.output_max_bytes;
+    req.done = monitor_done;
+    req.arg = rt;
+    rt->run_start_ns = now_ns;
+    rt->job = spawn_submit(s->sp, &req);
+    spawn_vec_fini(&argv);
+    spawn_vec_fini(&env);
+    return;
+
+skip:
+    schedule_after(rt, now_ns, svc->interval_ms > 0 ? svc->interval_ms
+                                                    : 60000);
+}
+
+static void
+due_fired(struct loop *lp, void *arg, int64_t now_ns)
+{
+    struct svc_rt *rt = arg;
+
+    (void)lp;
+    if (rt->s->stopped)
+        return;
+    monitor_run(rt, now_ns);
+}
+
+static void
+schedule_at(struct svc_rt *rt, int64_t due_ns)
+{
+    if (rt->svc->monitor_argv == NULL || rt->s->stopped)
+        return;
+    loop_timer_arm(rt->s->lp, &rt->due, due_ns);
+}
+
+int
+svctab_run_now(struct svctab *s, size_t i)
+{
+    if (i >= s->nsvcs) {
+        errno = ENOENT;
+        return -1;
+    }
+    if (s->svcs[i]->job != NULL) {
+        errno = EBUSY;
+        return -1;
+    }
+    schedule_at(s->svcs[i], loop_now_ns(s->lp));
+    return 0;
+}
+
+/* ---- the table ---- */
+
+static struct svc_rt *
+rt_new(struct svctab *s, const struct watch *w, const struct service *svc)
+{
+    struct svc_rt *rt = xcalloc(1, sizeof *rt);
+
+    rt->s = s;
+    rt->watch = w;
+    rt->svc = svc;
+    rt->label = xasprintf("%s/%s", w->name, svc->name);
+    svc_state_init(&rt->st, svc);
+    loop_timer_init(&rt->due, due_fired, rt);
+    rt->state_since_wall_ms = loop_now_wall_ms(s->lp);
+    return rt;
+}
+
+static void
+rt_free(struct svctab *s, struct svc_rt *rt)
+{
+    loop_timer_cancel(s->lp, &rt->due);
+    if (rt->job != NULL)
+        spawn_detach(rt->job);
+    svc_state_fini(&rt->st);
+    free(rt->label);
+    free(rt->monitor_path);
+    free(rt);
+}
+
+struct svctab *
+svctab_new(struct loop *lp, struct spawner *sp)
+{
+    struct svctab *s = xcalloc(1, sizeof *s);
+
+    s->lp = lp;
+    s->sp = sp;
+    s->rand_state = (unsigned)loop_clock_mono_ns() ^ (unsigned)getpid() ^
+                    0x9e3779b9u;
+    if (s->rand_state == 0)
+        s->rand_state = 1;
+    return s;
+}
+
+void
+svctab_free(struct svctab *s)
+{
+    if (s == NULL)
+        return;
+    for (size_t i = 0; i < s->nsvcs; i++)
+        rt_free(s, s->svcs[i]);
+    free(s->svcs);
+    for (size_t i = 0; i < s->hist_n; i++)
+        free(s->hist[(s->hist_start + i) % s->hist_cap]);
+    free(s->hist);
+    for (size_t i = 0; i < s->ndis_hosts; i++) {
+        free(s->dis_hosts[i].group);
+        free(s->dis_hosts[i].host);
+    }
+    free(s->dis_hosts);
+    for (size_t i = 0; i < s->ndis_watches; i++)
+        free(s->dis_watches[i]);
+    free(s->dis_watches);
+    free(s);
+}
+
+static void
+startup_alerts(struct svctab *s)
+{
+    int64_t now_wall_ms = loop_now_wall_ms(s->lp);
+
+    for (size_t i = 0; i < s->nsvcs; i++) {
+        struct svc_rt *rt = s->svcs[i];
+        struct decide_facts f;
+        struct decision d;
+
+        memset(&f, 0, sizeof f);
+        f.now_wall_ms = now_wall_ms;
+        f.deps_ok = true;
+        f.watch_disabled = svctab_watch_is_disabled(s, rt->watch->name);
+
+        decision_init(&d);
+        decide_startup(rt->svc, &rt->st, &f, &d);
+        run_actions(rt, &d, now_wall_ms);
+        decision_fini(&d);
+    }
+}
+
+int
+svctab_set_config(struct svctab *s, struct config *cfg)
+{
+    struct svc_rt **old = s->svcs;
+    size_t nold = s->nsvcs;
+    struct svc_rt **nsv = NULL;
+    size_t n = 0, cap = 0;
+    int64_t now_ns = loop_now_ns(s->lp);
+    bool first = !s->started;
+    int64_t randstart = cfg->g.randstart_ms;
+
+    for (size_t w = 0; w < cfg->nwatches; w++) {
+        const struct watch *wa = &cfg->watches[w];
+        for (size_t k = 0; k < wa->nservices; k++) {
+            const struct service *svc = &wa->services[k];
+            struct svc_rt *rt = NULL;
+            for (size_t i = 0; i < nold; i++) {
+                if (old[i] != NULL &&
+                    strcmp(old[i]->watch->name, wa->name) == 0 &&
+                    strcmp(old[i]->svc->name, svc->name) == 0) {
+                    rt = old[i];
+                    old[i] = NULL;
+                    break;
+                }
+            }
+            xgrow((void **)&nsv, &cap, n + 1, sizeof *nsv);
+            if (rt != NULL) {
+                /* A surviving service keeps its state and its running
+                 * monitor; only what the config says is rebound. */
+                svc_state_rebind(&rt->st, rt->svc, svc);
+                rt->watch = wa;
+                rt->svc = svc;
+                free(rt->monitor_path);
+                rt->monitor_path = NULL;
+                if (svc->monitor_argv == NULL) {
+                    loop_timer_cancel(s->lp, &rt->due);
+                } else if (rt->job == NULL) {
+                    int64_t latest = now_ns + svc->interval_ms * 1000000;
+                    if (!rt->due.armed || rt->due.due_ns > latest)
+                        schedule_at(rt, rt->due.armed ? latest : now_ns);
+                }
+            } else {
+                rt = rt_new(s, wa, svc);
+            }
+            nsv[n++] = rt;
+        }
+    }
+    s->cfg = cfg;
+    s->svcs = nsv;
+    s->nsvcs = n;
+    s->capsvcs = cap;
+    for (size_t i = 0; i < nold; i++) {
+        if (old[i] == NULL)
+            continue;
+        log_info("%s: removed by reload", old[i]->label);
+        rt_free(s, old[i]);
+    }
+    free(old);
+
+    spawner_set_maxprocs(s->sp, cfg->g.maxprocs);
+    for (size_t i = 0; i < n; i++) {
+        struct svc_rt *rt = nsv[i];
+        if (rt->monitor_path == NULL && rt->svc->monitor_argv != NULL)
+            rt->monitor_path = resolve_program(rt->svc->monitor_argv[0],
+                                               cfg->g.mondir);
+        if (rt->svc->monitor_argv != NULL && rt->monitor_path == NULL)
+            log_warnx("%s: monitor %s not found in mondir %s", rt->label,
+                      rt->svc->monitor_argv[0],
+                      cfg->g.mondir != NULL ? cfg->g.mondir : "(unset)");
+        if (rt->job == NULL && !rt->due.armed &&
+            rt->svc->monitor_argv != NULL)
+            schedule_at(rt, now_ns + rand_below(s, randstart) * 1000000);
+    }
+    if (first) {
+        s->started = true;
+        history_load(s);
+        dtlog_start(s);
+        startup_alerts(s);
+    } else if (cfg->g.startupalerts_on_reset) {
+        startup_alerts(s);
+    }
+    return 0;
+}
+
+const struct config *
+svctab_config(const struct svctab *s)
+{
+    return s->cfg;
+}
+
+void
+svctab_stop(struct svctab *s)
+{
+    s->stopped = true;
+    for (size_t i = 0; i < s->nsvcs; i++) {
+        struct svc_rt *rt = s->svcs[i];
+        loop_timer_cancel(s->lp, &rt->due);
+        if (rt->job != NULL) {
+            spawn_detach(rt->job);
+            rt->job = NULL;
+        }
+    }
+    spawner_signal_all(s->sp, SIGTERM);
+}
+
+size_t
+svctab_count(const struct svctab *s)
+{
+    return s->nsvcs;
+}
+
+const struct service *
+svctab_service_at(const struct svctab *s, size_t i)
+{
+    return i < s->nsvcs ? s->svcs[i]->svc : NULL;
+}
+
+const struct svc_state *
+svctab_state_at(const struct svctab *s, size_t i)
+{
+    return i < s->nsvcs ? &s->svcs[i]->st : NULL;
+}
+
+int64_t
+svctab_next_due_ns(const struct svctab *s, size_t i)
+{
+    if (i >= s->nsvcs || !s->svcs[i]->due.armed)
+        return 0;
+    return s->svcs[i]->due.due_ns;
+}
+
+bool
+svctab_is_running(const struct svctab *s, size_t i)
+{
+    return i < s->nsvcs && s->svcs[i]->job != NULL;
+}
+
+int
+svctab_set_host_disabled(struct svctab *s, const char *group, const char *host,
+                        bool disabled)
+{
+    const struct hostgroup *hg = config_find_group(s->cfg, group);
+    bool found = false;
+
+    for (size_t i = 0; hg != NULL && i < hg->nhosts; i++)
+        found = found || strcmp(hg->hosts[i], host) == 0;
+    if (!found) {
+        errno = ENOENT;
+        return -1;
+    }
+    for (size_t i = 0; i < s->ndis_hosts; i++) {
+        if (strcmp(s->dis_hosts[i].group, group) == 0 &&
+            strcmp(s->dis_hosts[i].host, host) == 0) {
+            if (!disabled) {
+                free(s->dis_hosts[i].group);
+                free(s->dis_hosts[i].host);
+                s->dis_hosts[i] = s->dis_hosts[--s->ndis_hosts];
+            }
+            return 0;
+        }
+    }
+    if (disabled) {
+        xgrow((void **)&s->dis_hosts, &s->capdis_hosts, s->ndis_hosts + 1,
+              sizeof *s->dis_hosts);
+        s->dis_hosts[s->ndis_hosts].group = xstrdup(group);
+        s->dis_hosts[s->ndis_hosts].host = xstrdup(host);
+        s->ndis_hosts++;
+    }
+    return 0;
+}
+
+int
+svctab_set_watch_disabled(struct svctab *s, const char *watch, bool disabled)
+{
+    if (config_find_watch(s->cfg, watch) == NULL) {
+        errno = ENOENT;
+        return -1;
+    }
+    for (size_t i = 0; i < s->ndis_watches; i++) {
+        if (strcmp(s->dis_watches[i], watch) == 0) {
+            if (!disabled) {
+                free(s->dis_watches[i]);
+                s->dis_watches[i] = s->dis_watches[--s->ndis_watches];
+            }
+            return 0;
+        }
+    }
+    if (disabled) {
+        xgrow((void **)&s->dis_watches, &s->capdis_watches,
+              s->ndis_watches + 1, sizeof *s->dis_watches);
+        s->dis_watches[s->ndis_watches++] = xstrdup(watch);
+    }
+    return 0;
+}
+
+int
+svctab_set_service_disabled(struct svctab *s, const char *watch,
+                           const char *service, bool disabled)
+{
+    struct svc_rt *rt = find_rt(s, watch, service);
+
+    if (rt == NULL) {
+        errno = ENOENT;
+        return -1;
+    }
+    rt->st.disabled = disabled;
+    return 0;
+}

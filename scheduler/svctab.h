@@ -1,0 +1,74 @@
+/*
+ * svctab.h — the service table: when each monitor runs, what it is given,
+ * and what happens when it exits.
+ *
+ * Holds one runtime entry per (watch, service) of the current config:
+ * its struct svc_state (decide.h), its next due time, its running
+ * monitor.  It acts and never decides: periods, dependencies and the
+ * alert decision come from period.c, depexpr.c and decide.c; this module
+ * builds argv and environment exactly as mon does, starts children
+ * through the spawner, and writes mon's alert history and downtime log.
+ */
+#ifndef MOND_SVCTAB_H
+#define MOND_SVCTAB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "decide.h"
+
+struct loop;
+struct spawner;
+struct svctab;
+
+struct svctab *svctab_new(struct loop *lp, struct spawner *sp);
+/* Stop every timer, detach running monitors (their results are
+ * dropped) and free the table.  The config is not freed. */
+void svctab_free(struct svctab *s);
+
+/* Install cfg (the table borrows it until replaced; the caller keeps
+ * ownership).  The first call schedules every service (now, or within
+ * randstart), reads historicfile, starts dtlog and sends startup alerts.
+ * Later calls (reload) keep the state of every service whose (watch,
+ * service) survives, including a running monitor; removed services'
+ * monitors finish unobserved; new services are due now.  Returns 0. */
+int svctab_set_config(struct svctab *s, struct config *cfg);
+const struct config *svctab_config(const struct svctab *s);
+
+/* SIGTERM: stop scheduling, detach monitors and send SIGTERM to every
+ * child's process group. */
+void svctab_stop(struct svctab *s);
+
+/* Read access for status and protocol servers. */
+size_t svctab_count(const struct svctab *s);
+const struct service *svctab_service_at(const struct svctab *s, size_t i);
+const struct svc_state *svctab_state_at(const struct svctab *s, size_t i);
+/* Monotonic ns when service i is next due (0 while its monitor runs or
+ * when it has no monitor). */
+int64_t svctab_next_due_ns(const struct svctab *s, size_t i);
+bool svctab_is_running(const struct svctab *s, size_t i);
+/* Index of (watch, service), or -1. */
+long svctab_find(const struct svctab *s, const char *watch, const char *service);
+
+/* Alert history, oldest first (mon's "alerttype group service time
+ * program (args) summary" lines); borrowed. */
+size_t svctab_history_count(const struct svctab *s);
+const char *svctab_history_at(const struct svctab *s, size_t i);
+
+/* Disable or enable a host in a group, a watch, a service (runs and
+ * alerts).  0, or -1 with errno ENOENT when there is no such object. */
+int svctab_set_host_disabled(struct svctab *s, const char *group,
+                            const char *host, bool disabled);
+int svctab_set_watch_disabled(struct svctab *s, const char *watch, bool disabled);
+int svctab_set_service_disabled(struct svctab *s, const char *watch,
+                               const char *service, bool disabled);
+bool svctab_host_is_disabled(const struct svctab *s, const char *group,
+                            const char *host);
+bool svctab_watch_is_disabled(const struct svctab *s, const char *watch);
+
+/* Run service i's monitor now (mon's "test monitor"), unless it runs. */
+int svctab_run_now(struct svctab *s, size_t i);
+
+#endif

@@ -1,0 +1,411 @@
+"""mond's scheduler end to end: a real mond, real child processes.
+
+Each test writes small shell monitors and a recording alert into its own
+temporary directory, starts mond in the foreground on a mon.cf made for
+the test, and waits (under a deadline) for what a user would see: the
+alert program's argv, environment and stdin, mond's exit status and its
+log lines on stderr.
+"""
+import json
+import os
+import signal
+import subprocess
+import textwrap
+import time
+
+import pytest
+
+from conftest import build_path, kill_pid, run, wait_until
+
+MOND = build_path("mond")
+
+pytestmark = pytest.mark.skipif(not os.path.exists(MOND),
+                                reason="mond not built")
+
+# The recording alert: one JSON line per call with argv, MON_* env and
+# the service's own variable, stdin, and how many monitor runs had
+# happened when it ran.
+REC_ALERT = r'''#!/usr/bin/env python3
+import json, os, sys
+rec = sys.argv[-1]
+d = os.path.dirname(rec)
+try:
+    with open(os.path.join(d, "runs")) as f:
+        runs = sum(1 for _ in f)
+except FileNotFoundError:
+    runs = 0
+env = {k: v for k, v in os.environ.items()
+       if k.startswith("MON_") or k in ("PATH", "SVCVAR")}
+line = json.dumps({"argv": sys.argv, "env": env, "stdin": sys.stdin.read(),
+                   "runs": runs, "envkeys": sorted(os.environ)}) + "\n"
+fd = os.open(rec, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+os.write(fd, line.encode())
+os.close(fd)
+'''
+
+# A monitor steered by one file (exit code, then output), counting its
+# runs (with how many alerts it had seen) and keeping its environment.
+CTL_MONITOR = r'''#!/bin/sh
+d=$(dirname "$0")/..
+alerts=0
+[ -f "$d/rec.jsonl" ] && alerts=$(wc -l < "$d/rec.jsonl")
+echo "$alerts $*" >> "$d/runs"
+env > "$d/monitor.env.tmp" && mv "$d/monitor.env.tmp" "$d/monitor.env"
+# one file, replaced atomically: line 1 the exit code, then the output
+{ read -r rc; cat; exit "$rc"; } < "$d/ctl"
+'''
+
+
+class Mond:
+    """A mond started on a config in a private directory."""
+
+    def __init__(self, tmp):
+        self.tmp = tmp
+        self.proc = None
+        for sub in ("mon.d", "alert.d", "state", "log"):
+            os.makedirs(os.path.join(tmp, sub), exist_ok=True)
+        self.write("alert.d/rec.alert", REC_ALERT, mode=0o755)
+        self.write("mon.d/ctl.monitor", CTL_MONITOR, mode=0o755)
+        self.set_result(0, "")
+        self.cf = os.path.join(tmp, "mon.cf")
+        self.stderr_path = os.path.join(tmp, "mond.stderr")
+        self.rec = os.path.join(tmp, "rec.jsonl")
+
+    def path(self, *p):
+        return os.path.join(self.tmp, *p)
+
+    def write(self, rel, text, mode=0o644):
+        p = self.path(rel)
+        tmp = p + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(text)
+        os.chmod(tmp, mode)
+        os.rename(tmp, p)          # a running monitor never reads half a file
+
+    def set_result(self, rc, out):
+        self.write("ctl", f"{rc}\n{out}")
+
+    def config(self, body):
+        self.write("mon.cf", textwrap.dedent(body).lstrip())
+
+    def argv(self, *extra):
+        return [MOND, "-f", "-c", self.cf, "-s", self.path("mon.d"),
+                "-a", self.path("alert.d"), "-D", self.path("state"),
+                "-L", self.path("log"), *extra]
+
+    def start(self, *extra):
+        self.errf = open(self.stderr_path, "w")
+        self.proc = subprocess.Popen(self.argv(*extra), stdin=subprocess.DEVNULL,
+                                     stdout=self.errf, stderr=self.errf)
+        return self.proc
+
+    def stop(self):
+        kill_pid(self.proc)
+        if self.proc is not None:
+            self.errf.close()
+
+    def log(self):
+        with open(self.stderr_path) as f:
+            return f.read()
+
+    def records(self):
+        try:
+            with open(self.rec) as f:
+                return [json.loads(l) for l in f if l.strip()]
+        except FileNotFoundError:
+            return []
+
+    def runs(self):
+        try:
+            with open(self.path("runs")) as f:
+                return [l.rstrip("\n") for l in f]
+        except FileNotFoundError:
+            return []
+
+    def wait_records(self, n, timeout=15):
+        return wait_until(lambda: len(self.records()) >= n and self.records(),
+                          timeout=timeout, what=f"{n} alert(s)")
+
+    def wait_runs(self, n, timeout=15):
+        return wait_until(lambda: len(self.runs()) >= n and self.runs(),
+                          timeout=timeout, what=f"{n} monitor run(s)")
+
+    def wait_log(self, text, timeout=15):
+        return wait_until(lambda: text in self.log(), timeout=timeout,
+                          what=f"log line {text!r}")
+
+
+@pytest.fixture
+def mond(tmp_path):
+    m = Mond(str(tmp_path))
+    yield m
+    m.stop()
+
+
+def basic_cf(m, period_extra="", service_extra="", interval="0.2s"):
+    """One watch "web" (hosts h1 h2), one service "http" run by
+    ctl.monitor, alerts and upalerts to the recording alert.  (A blank
+    line ends a watch in mon.cf, so the lines are joined without any.)"""
+    lines = [
+        "hostgroup web h1 h2",
+        "",
+        "watch web",
+        "    service http",
+        "        description the web front",
+        f"        interval {interval}",
+        "        SVCVAR=hello world",
+        "        monitor ctl.monitor -x 1",
+        *("        " + l for l in service_extra.split("\n") if l.strip()),
+        "        period wd {Sun-Sat}",
+        f"            alert rec.alert extra1 {m.rec}",
+        f"            upalert rec.alert extra1 {m.rec}",
+        "            alertevery 1h",
+        *("            " + l for l in period_extra.split("\n") if l.strip()),
+    ]
+    m.write("mon.cf", "\n".join(lines) + "\n")
+
+
+def test_failure_alert_once_then_upalert(mond):
+    basic_cf(mond)
+    mond.set_result(1, "h1 down\nh1: connection refused\nmore detail\n")
+    mond.start()
+    recs = mond.wait_records(1)
+    r = recs[0]
+    a = r["argv"]
+    assert a[0] == mond.path("alert.d", "rec.alert")
+    assert a[1:7] == ["-s", "http", "-g", "web", "-h", "h1 h2"]
+    assert a[7] == "-t" and a[8].isdigit()
+    assert abs(int(a[8]) - time.time()) < 600
+    assert a[9:] == ["-l", "3600", "extra1", mond.rec]
+    env = r["env"]
+    assert env["MON_GROUP"] == "web"
+    assert env["MON_SERVICE"] == "http"
+    assert env["MON_RETVAL"] == "1"
+    assert env["MON_OPSTATUS"] == "0"
+    assert env["MON_ALERTTYPE"] == "failure"
+    assert env["MON_DESCRIPTION"] == "the web front"
+    assert env["MON_LAST_SUMMARY"] == "h1 down"
+    assert env["MON_LOGDIR"] == mond.path("log")
+    assert env["MON_STATEDIR"] == mond.path("state")
+    assert env["SVCVAR"] == "hello world"
+    assert env["PATH"] == \
+        "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+    assert r["stdin"] == "h1 down\nh1: connection refused\nmore detail\n"
+    # the environment is built from nothing: nothing of the test's leaks
+    assert "PYTEST_CURRENT_TEST" not in r["envkeys"]
+
+    # monitor argv exactly as mon: path, configured args, hosts
+    assert mond.runs()[0].split(" ", 1)[1] == "-x 1 h1 h2"
+
+    # More failures with the same summary inside alertevery: no alert.
+    n = len(mond.runs())
+    mond.wait_runs(n + 3)
+    assert len(mond.records()) == 1
+
+    # A changed summary alerts again.
+    mond.set_result(1, "h1 h2 down\n")
+    recs = mond.wait_records(2)
+    assert recs[1]["stdin"] == "h1 h2 down\n"
+    assert recs[1]["env"]["MON_ALERTTYPE"] == "failure"
+
+    # Recovery: one upalert with -u.
+    mond.set_result(0, "\n")
+    recs = mond.wait_records(3)
+    up = recs[2]
+    assert up["argv"][9:] == ["-l", "3600", "-u", "extra1", mond.rec]
+    assert up["env"]["MON_ALERTTYPE"] == "up"
+    assert up["env"]["MON_OPSTATUS"] == "1"
+    assert up["env"]["MON_RETVAL"] == "0"
+    n = len(mond.runs())
+    mond.wait_runs(n + 3)
+    assert len(mond.records()) == 3
+    # state changes are logged with old and new state
+    log = mond.log()
+    assert "web/http: untested -> fail after " in log
+    assert "web/http: fail -> ok after " in log
+
+    # The monitor saw the previous run's summary.
+    with open(mond.path("monitor.env")) as f:
+        menv = dict(l.rstrip("\n").split("=", 1) for l in f if "=" in l)
+    assert menv["MON_DESCRIPTION"] == "the web front"
+    assert "MON_LAST_SUCCESS" in menv and "MON_LAST_FAILURE" in menv
+
+
+def test_alertafter_waits_for_third_failure(mond):
+    basic_cf(mond, period_extra="alertafter 3")
+    mond.set_result(2, "h2 down\n")
+    mond.start()
+    recs = mond.wait_records(1)
+    # The alert ran after the third failure, not before ...
+    assert recs[0]["runs"] >= 3
+    # ... and the first two runs had seen no alert at all.
+    runs = mond.runs()
+    assert runs[0].split()[0] == "0" and runs[1].split()[0] == "0"
+    assert recs[0]["env"]["MON_RETVAL"] == "2"
+
+
+def test_hung_monitor_killed_with_its_group(mond):
+    mond.write("mon.d/hang.monitor", textwrap.dedent(f"""\
+        #!/bin/sh
+        # a grandchild that ignores SIGTERM, then the leader waits forever
+        sh -c 'trap "" TERM; echo $$ > {mond.path("gc.pid")}; exec sleep 600' &
+        echo "started"
+        wait
+        """), mode=0o755)
+    mond.config(f"""
+        hostgroup g h1
+
+        watch g
+            service hang
+                interval 5s
+                monitor_timeout 1s
+                monitor hang.monitor
+                period wd {{Sun-Sat}}
+                    alert rec.alert {mond.rec}
+        """)
+    mond.start()
+    recs = mond.wait_records(1, timeout=20)
+    assert recs[0]["stdin"].startswith("timed out after 1s\n")
+    assert recs[0]["env"]["MON_LAST_SUMMARY"] == "timed out after 1s"
+    gc = int(open(mond.path("gc.pid")).read())
+
+    def gone():
+        try:
+            with open(f"/proc/{gc}/status") as f:
+                return "State:\tZ" in f.read()
+        except FileNotFoundError:
+            return True
+    wait_until(gone, timeout=10, what=f"grandchild {gc} to be killed")
+    assert "deadline, SIGTERM to group" in mond.log()
+
+
+def test_huge_output_keeps_memory_bounded(mond):
+    mond.write("mon.d/flood.monitor", textwrap.dedent("""\
+        #!/bin/sh
+        echo "flood summary"
+        head -c 100000000 /dev/zero | tr '\\0' 'x'
+        exit 1
+        """), mode=0o755)
+    mond.config(f"""
+        hostgroup g h1
+
+        watch g
+            service flood
+                interval 1h
+                monitor flood.monitor
+                period wd {{Sun-Sat}}
+                    alert rec.alert {mond.rec}
+        """)
+    p = mond.start()
+    recs = mond.wait_records(1, timeout=60)
+    assert recs[0]["stdin"].startswith("flood summary\n")
+    # the detail is cut at the 64 KiB bound
+    assert len(recs[0]["stdin"]) <= 64 * 1024 + 2
+    with open(f"/proc/{p.pid}/status") as f:
+        rss_kb = int(next(l for l in f if l.startswith("VmRSS")).split()[1])
+    assert rss_kb < 32 * 1024, f"mond RSS {rss_kb} kB after 100 MB of output"
+    assert "bytes dropped" in mond.log()
+
+
+def test_bad_config_refused_with_position(mond):
+    mond.config("""
+        hostgroup g h1
+
+        watch g
+            service s
+                interval 1m
+                monitor ctl.monitor
+                frobnicate yes
+        """)
+    r = run(mond.argv())
+    assert r.returncode == 1
+    assert f"{mond.cf}:7:" in r.stderr or "mon.cf:7:" in r.stderr
+    assert "error" in r.stderr
+    assert not os.path.exists(mond.path("runs"))
+
+
+def test_sighup_broken_file_keeps_running(mond):
+    basic_cf(mond)
+    mond.set_result(0, "\n")
+    p = mond.start()
+    mond.wait_runs(2)
+    with open(mond.cf, "a") as f:
+        f.write("\nwatch nosuchgroup\n    service x\n        frobnicate\n")
+    p.send_signal(signal.SIGHUP)
+    mond.wait_log("keeping the running configuration")
+    assert "mon.cf:" in mond.log() and "error" in mond.log()
+    n = len(mond.runs())
+    mond.wait_runs(n + 3)
+    assert p.poll() is None
+
+
+def test_sighup_good_file_keeps_state(mond):
+    basic_cf(mond)
+    mond.set_result(1, "h1 down\n")
+    p = mond.start()
+    mond.wait_records(1)
+    # Same service, new period arguments: the failure state survives, so
+    # no second alert within alertevery, and recovery uses the new args.
+    text = open(mond.cf).read().replace("extra1", "extra2")
+    mond.write("mon.cf", text)
+    p.send_signal(signal.SIGHUP)
+    mond.wait_log("reload: ")
+    n = len(mond.runs())
+    mond.wait_runs(n + 3)
+    assert len(mond.records()) == 1
+    mond.set_result(0, "\n")
+    recs = mond.wait_records(2)
+    assert "-u" in recs[1]["argv"] and "extra2" in recs[1]["argv"]
+
+
+def test_sigterm_exits_zero_and_kills_children(mond):
+    mond.write("mon.d/slow.monitor", textwrap.dedent(f"""\
+        #!/bin/sh
+        echo $$ > {mond.path("slow.pid")}
+        exec sleep 600
+        """), mode=0o755)
+    mond.config("""
+        hostgroup g h1
+
+        watch g
+            service slow
+                interval 1h
+                monitor slow.monitor
+        """)
+    p = mond.start()
+    wait_until(lambda: os.path.exists(mond.path("slow.pid")) and
+               open(mond.path("slow.pid")).read().strip(), what="slow.pid")
+    pid = int(open(mond.path("slow.pid")).read())
+    p.send_signal(signal.SIGTERM)
+    assert p.wait(timeout=10) == 0
+    assert not os.path.exists(f"/proc/{pid}") or \
+        "State:\tZ" in open(f"/proc/{pid}/status").read()
+
+
+def test_check_config(mond):
+    basic_cf(mond)
+    r = run(mond.argv("-t"))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("configuration OK")
+    # a monitor that is not there is a warning, not an error
+    text = open(mond.cf).read().replace("ctl.monitor", "missing.monitor")
+    mond.write("mon.cf", text)
+    r = run(mond.argv("-t"))
+    assert r.returncode == 0
+    assert "missing.monitor" in r.stderr and "warning" in r.stderr
+    mond.write("mon.cf", text + "\nbogus_global_line here\n")
+    r = run(mond.argv("-t"))
+    assert r.returncode == 1
+    assert "error" in r.stderr and r.stdout == ""
+
+
+def test_help_and_version():
+    r = run([MOND, "--help"])
+    assert r.returncode == 0
+    for opt in ("-c file", "-f", "-t", "-M", "-s dir", "-a dir", "-D dir",
+                "-L dir", "-P file", "-d", "exit status"):
+        assert opt in r.stdout
+    r = run([MOND, "-v"])
+    assert r.returncode == 0 and r.stdout.startswith("mond ")
+    r = run([MOND, "-Z"])
+    assert r.returncode == 2
