@@ -43,7 +43,7 @@ config_init(struct config *cfg)
     g->serverport = 2583;
     g->trapbind = xstrdup("127.0.0.1");
     g->trapport = 2583;
-    g->pidfile = xstrdup("/run/mond.pid");
+    g->pidfile = NULL;          /* mond picks /run/mon/mon.pid or /run/mond.pid */
     g->maxprocs = 0;
     g->histlength = 100;
     g->historicfile = NULL;

@@ -159,7 +159,7 @@ struct globals {
     int serverport;             /* default 2583 */
     char *trapbind;             /* default 127.0.0.1 */
     int trapport;               /* default 2583 */
-    char *pidfile;
+    char *pidfile;              /* NULL = mond's default (see mond -P) */
     int maxprocs;               /* default 0 = unlimited */
     int histlength;             /* default 100 */
     char *historicfile;

@@ -118,8 +118,12 @@ global_text(const struct globals *g, const struct gw *d)
 
 static bool
 global_differs(const struct globals *g, const struct globals *def,
-               const struct gw *d)
+               const struct globals *pristine, const struct gw *d)
 {
+    /* The bases themselves compare with the built-in defaults. */
+    if (strcmp(d->name, "basedir") == 0 || strcmp(d->name, "cfbasedir") == 0
+        || strcmp(d->name, "logdir") == 0)
+        def = pristine;
     char *a = global_text(g, d), *b = global_text(def, d);
     bool differ = (a == NULL) != (b == NULL) || (a && strcmp(a, b) != 0);
     /* A time of 0 means "unset" for the optional ones. */
@@ -444,14 +448,15 @@ moncf_service(FILE *f, const struct config *cfg, const struct service *s)
 int
 config_write_moncf(FILE *f, const struct config *cfg)
 {
-    struct config def;
+    struct config def, pristine;
     default_globals(&def, cfg);
+    config_init(&pristine);
     fprintf(f, "#\n# mon.cf written by mond --convert from %s\n#\n",
             cfg->path ? cfg->path : "(memory)");
     bool any = false;
     for (size_t i = 0; i < sizeof(globals_out) / sizeof(globals_out[0]); i++) {
         const struct gw *d = &globals_out[i];
-        if (!global_differs(&cfg->g, &def.g, d))
+        if (!global_differs(&cfg->g, &def.g, &pristine.g, d))
             continue;
         char *t = global_text(&cfg->g, d);
         fprintf(f, "%s = %s\n", d->name, t ? t : "");
@@ -459,6 +464,7 @@ config_write_moncf(FILE *f, const struct config *cfg)
         any = true;
     }
     config_fini(&def);
+    config_fini(&pristine);
     if (any)
         fputc('\n', f);
     for (size_t i = 0; i < cfg->ngroups; i++) {
@@ -636,14 +642,15 @@ yaml_service(FILE *f, const struct config *cfg, const struct service *s)
 int
 config_write_yaml(FILE *f, const struct config *cfg)
 {
-    struct config def;
+    struct config def, pristine;
     default_globals(&def, cfg);
+    config_init(&pristine);
     fprintf(f, "# mond.yaml written by mond --convert from %s\n",
             cfg->path ? cfg->path : "(memory)");
     bool any = false;
     for (size_t i = 0; i < sizeof(globals_out) / sizeof(globals_out[0]); i++) {
         const struct gw *d = &globals_out[i];
-        if (!global_differs(&cfg->g, &def.g, d))
+        if (!global_differs(&cfg->g, &def.g, &pristine.g, d))
             continue;
         if (!any)
             fputs("globals:\n", f);
@@ -653,6 +660,7 @@ config_write_yaml(FILE *f, const struct config *cfg)
         free(t);
     }
     config_fini(&def);
+    config_fini(&pristine);
     bool hdr = false;
     for (size_t i = 0; i < cfg->ngroups; i++) {
         const struct hostgroup *h = &cfg->groups[i];

@@ -57,7 +57,8 @@ static const char why_no_period[] = "no period matches now";
 static const char why_no_periods[] = "no period defined";
 static const char why_alertafter[] = "alertafter not reached";
 static const char why_numalerts[] = "numalerts reached";
-static const char why_alertevery[] = "alertevery: alerted recently, same output";
+static const char why_alertevery[] =
+    "alertevery: alerted recently, same output";
 static const char why_exit[] = "no alert line covers this exit status";
 
 bool

@@ -42,8 +42,8 @@ static int cmd_period(int argc, char **argv);
 
 static const struct subcmd subcmds[] = {
     { "period", "SPEC [EPOCH]",
-      "is EPOCH (default now) in the Time::Period SPEC, in local time? "
-      "prints in/out", cmd_period },
+      "print in or out: is EPOCH (default now) in the period SPEC?",
+      cmd_period },
 };
 #define NSUBCMDS (sizeof(subcmds) / sizeof(subcmds[0]))
 
@@ -210,14 +210,17 @@ period_usage(FILE *fp)
     fprintf(fp,
             "usage: monctl period SPEC [EPOCH]\n"
             "\n"
-            "Print \"in\" if EPOCH (seconds since 1970, default now) falls in\n"
-            "the Time::Period SPEC, evaluated in local time (TZ), else "
+            "Print \"in\" if EPOCH (seconds since 1970, default now) falls "
+            "in the\n"
+            "Time::Period SPEC, evaluated in local time (TZ), else "
             "\"out\".\n"
-            "Example: monctl period 'wd {Mon-Fri} hr {9am-5pm}'\n"
+            "Example: monctl period 'wd {Mon-Fri} hr {9am-4pm}' 1709546400\n"
             "\n"
-            "exit status: 0 in, 1 out, 2 malformed SPEC (column and caret "
-            "shown)\n"
-            "or bad arguments\n");
+            "exit status:\n"
+            "  0  in\n"
+            "  1  out\n"
+            "  2  malformed SPEC (error, column and caret on stderr) or bad "
+            "arguments\n");
 }
 
 static int

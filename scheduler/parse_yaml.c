@@ -141,13 +141,12 @@ line_text(struct ystate *ys, const struct ynode *n, const char *s)
     line_add(ys, s, strlen(s), n->line, n->col, false);
 }
 
-/* A scalar's text: positions step along a plain one-line scalar, else
- * they all point at the scalar's start. */
+/* A scalar's text: positions step along a scalar written verbatim on one
+ * line, else they all point at the scalar's start. */
 static void
 line_scalar(struct ystate *ys, const struct ynode *n)
 {
-    line_add(ys, n->scalar, strlen(n->scalar), n->line,
-             n->col, n->plain);
+    line_add(ys, n->scalar, strlen(n->scalar), n->line, n->col, n->verbatim);
 }
 
 static void
@@ -476,13 +475,13 @@ read_period(struct ystate *ys, const struct ynode *per)
         }
         path_pop(ys, save);
     }
-    if (when != NULL) {
-        size_t save = path_push(ys, "when", 0);
-        if (!ynode_is_null(when) && want_scalar(ys, when, "a period spec"))
-            line_scalar(ys, when);
-        path_pop(ys, save);
-    }
+    /* The period line's errors are about its spec: name "when". */
+    size_t wsave = path_push(ys, "when", 0);
+    if (when != NULL && !ynode_is_null(when) &&
+        want_scalar(ys, when, "a period spec"))
+        line_scalar(ys, when);
     line_feed(ys);
+    path_pop(ys, wsave);
     for (size_t i = 0; i < per->npairs; i++) {
         const struct ypair *p = &per->pairs[i];
         const char *k = p->key->scalar;

@@ -18,7 +18,8 @@
 struct perf_item {
     char *label;                /* unquoted */
     double value;
-    char unit[8];               /* "", "s", "ms", "us", "%", "B", "KB", "MB", "TB", "c" */
+    char unit[8];               /* UOM: letters or "%", up to 7: "", "s",
+                                 * "ms", "us", "%", "B", "KB", "MB", "c" */
     bool has_warn, has_crit, has_min, has_max;
     double warn, crit, min, max;   /* warn/crit: the plain-number form only */
 };

@@ -570,8 +570,14 @@ period_compile(const char *spec, int *errcol, const char **errmsg)
 {
     struct parser ps = { .s = spec };
     struct period *p;
-    size_t len, b, e, last_nonempty = 0, nfields = 0;
+    size_t len, b, e, empty_at = SIZE_MAX;
+    int col_unused;
+    const char *msg_unused;
 
+    if (errcol == NULL)
+        errcol = &col_unused;
+    if (errmsg == NULL)
+        errmsg = &msg_unused;
     if (spec == NULL)
         spec = ps.s = "";
     len = strnlen(spec, PERIOD_MAX_LEN + 1);
@@ -595,23 +601,10 @@ period_compile(const char *spec, int *errcol, const char **errmsg)
     if (word_eq(spec + b, e - b, "none"))
         return p;
 
-    /* Fields between commas, trimmed; trailing empty ones dropped. */
+    /* Fields between commas, trimmed.  Perl's split drops trailing
+     * empty fields, so an empty one is an error only if a non-empty one
+     * follows it. */
     for (size_t f = b; f <= e;) {
-        size_t c = f, fb, fe;
-
-        while (c < e && spec[c] != ',')
-            c++;
-        for (fb = f; fb < c && is_space((unsigned char)spec[fb]); fb++)
-            ;
-        for (fe = c; fe > fb && is_space((unsigned char)spec[fe - 1]); fe--)
-            ;
-        nfields++;
-        if (fe > fb)
-            last_nonempty = nfields;
-        f = c + 1;
-    }
-    nfields = 0;
-    for (size_t f = b; f <= e && nfields < last_nonempty;) {
         size_t c = f, fb, fe;
         struct subperiod *sp;
 
@@ -621,10 +614,14 @@ period_compile(const char *spec, int *errcol, const char **errmsg)
             ;
         for (fe = c; fe > fb && is_space((unsigned char)spec[fe - 1]); fe--)
             ;
-        nfields++;
         f = c + 1;
         if (fe == fb) {
-            fail(&ps, c, "expected a sub-period (scale {ranges}) "
+            if (empty_at == SIZE_MAX)
+                empty_at = c;
+            continue;
+        }
+        if (empty_at != SIZE_MAX) {
+            fail(&ps, empty_at, "expected a sub-period (scale {ranges}) "
                  "before ','");
             break;
         }

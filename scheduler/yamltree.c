@@ -226,6 +226,20 @@ build(struct builder *b, yaml_parser_t *p)
             n->scalar = xstrndup((const char *)ev.data.scalar.value,
                                  ev.data.scalar.length);
             n->plain = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+            /* Quoted on one line with no escapes: the text starts one
+             * column after the quote, so positions inside it are exact. */
+            if (ev.start_mark.line == ev.end_mark.line) {
+                size_t span = ev.end_mark.column - ev.start_mark.column;
+                if (n->plain && span == ev.data.scalar.length)
+                    n->verbatim = true;
+                else if (!n->plain &&
+                         (ev.data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
+                          ev.data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE) &&
+                         span == ev.data.scalar.length + 2) {
+                    n->verbatim = true;
+                    n->col++;
+                }
+            }
             anchor_add(b, ev.data.scalar.anchor, n);
             attach(b, n);
             break;

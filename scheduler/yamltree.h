@@ -29,6 +29,8 @@ struct ynode {
     int line, col;
     char *scalar;               /* YNODE_SCALAR: the text */
     bool plain;                 /* scalar was unquoted (null/bool detection) */
+    bool verbatim;              /* its text is the file's bytes from col on
+                                 * (one line, no escapes or folding) */
     struct ynode **items;       /* YNODE_SEQUENCE */
     size_t nitems, capitems;
     struct ypair *pairs;        /* YNODE_MAPPING */

@@ -361,6 +361,81 @@ test_period_keywords(void **state)
     config_free(cfg);
 }
 
+/* Findings that do not stop a load, each exactly. */
+static void
+test_warnings(void **state)
+{
+    (void)state;
+    struct config *cfg = load_text(
+        "watch w extra words\n"
+        "    service s\n"
+        "        interval 1m\n"
+        "        interval 2m\n"
+        "        monitor m\n"
+        "        period\n"
+        "            startupalert exit=1 a\n"
+        "            alertevery 1h\n"
+        "            alertevery 2h\n");
+    char *got = all_diags(&cfg->warnings);
+    assert_string_equal(got,
+        "t.cf:1:9: warning: watch w: \"extra\" and the rest of the line "
+        "ignored (as mon does)\n"
+        "t.cf:4:9: warning: watch w service s: interval given twice; the last "
+        "one counts\n"
+        "t.cf:7:26: warning: watch w service s: exit= does not apply to "
+        "startupalert; ignored\n"
+        "t.cf:9:13: warning: watch w service s: alertevery given twice; the "
+        "last one counts\n");
+    free(got);
+    const struct service *s = config_find_service(cfg, "w", "s");
+    assert_int_equal(s->interval_ms, 120000);
+    assert_false(s->periods[0].alerts[0].has_exit_range);
+    assert_int_equal(s->periods[0].alertevery_ms, 7200000);
+    config_free(cfg);
+}
+
+/* Details of mon's grammar. */
+static void
+test_grammar_details(void **state)
+{
+    (void)state;
+    struct config *cfg = load_text(
+        "unack_summary =\n"
+        "watch late\n"
+        "    service s\n"
+        "        interval 1.5h\n"
+        "        monitor m \\\n"
+        "            -t 80;;\n"
+        "        MON_X=a=b\n"
+        "        period p1:wd {Sun}\n"
+        "            alert a \"x y\" 'z\\' \\;\n"
+        "\n"
+        "hostgroup late h1 h2\n"
+        "\n"
+        "view v late\n");
+    assert_true(cfg->g.unack_summary);
+    const struct hostgroup *g = config_find_group(cfg, "late");
+    assert_false(g->implicit);          /* replaced by the real one */
+    assert_int_equal(g->nhosts, 2);
+    assert_string_equal(g->hosts[1], "h2");
+    assert_ptr_equal(cfg->watches[0].group, g);
+    const struct service *s = config_find_service(cfg, "late", "s");
+    assert_int_equal(s->interval_ms, 5400000);
+    assert_true(s->unack_summary);
+    const char *const m[] = {"m", "-t", "80", NULL};
+    assert_argv(s->monitor_argv, s->monitor_argc, m);
+    assert_true(s->monitor_no_hosts);
+    assert_string_equal(s->env[0].name, "MON_X");
+    assert_string_equal(s->env[0].value, "a=b");
+    assert_string_equal(s->periods[0].label, "p1");
+    assert_string_equal(s->periods[0].spec, "wd {Sun}");
+    const char *const a[] = {"a", "x y", "z\\", ";", NULL};
+    assert_argv(s->periods[0].alerts[0].argv, s->periods[0].alerts[0].argc,
+                a);
+    assert_int_equal(cfg->warnings.n, 0);
+    config_free(cfg);
+}
+
 /* ---- mon's examples --------------------------------------------------- */
 
 static void
@@ -884,6 +959,8 @@ main(void)
         cmocka_unit_test(test_blocks),
         cmocka_unit_test(test_service_keywords),
         cmocka_unit_test(test_period_keywords),
+        cmocka_unit_test(test_warnings),
+        cmocka_unit_test(test_grammar_details),
         cmocka_unit_test(test_example_cf),
         cmocka_unit_test(test_other_examples),
         cmocka_unit_test(test_m4),
