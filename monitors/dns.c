@@ -425,6 +425,9 @@ dns_compare(const struct dns_opts *o, const struct dns_server *s, char *diff,
 
 /* --- the loop ---------------------------------------------------------- */
 
+/* Open s's channel to its one server and send the query (copied by
+ * c-ares).  0, or -1 with s->err set and no channel: the server is then
+ * reported with that reason. */
 static int
 dns_start(struct dns_server *s, const struct dns_opts *o,
           const unsigned char *qbuf, int qlen, int64_t deadline_ms)
@@ -459,6 +462,8 @@ dns_start(struct dns_server *s, const struct dns_opts *o,
     if (st != ARES_SUCCESS) {
         snprintf(s->err, sizeof(s->err), "c-ares server: %s",
                  ares_strerror(st));
+        ares_destroy(s->ch);
+        s->have_ch = false;
         return -1;
     }
     s->t_sent_us = mono_us();
@@ -466,6 +471,8 @@ dns_start(struct dns_server *s, const struct dns_opts *o,
     return 0;
 }
 
+/* Drive every channel from one poll() until all have answered or
+ * deadline_ms passes; c-ares calls dns_answer_cb as answers come. */
 static void
 dns_loop(struct dns_server *sv, size_t n, int64_t deadline_ms)
 {
@@ -492,9 +499,10 @@ dns_loop(struct dns_server *sv, size_t n, int64_t deadline_ms)
             int bits = ares_getsock(s->ch, socks, ARES_GETSOCK_MAXNUM);
             for (int k = 0; k < ARES_GETSOCK_MAXNUM; k++) {
                 short ev = 0;
-                if (ARES_GETSOCK_READABLE(bits, k))
+                /* not ARES_GETSOCK_WRITABLE: it shifts a signed 1 by 31 */
+                if ((unsigned)bits >> k & 1u)
                     ev |= POLLIN;
-                if (ARES_GETSOCK_WRITABLE(bits, k))
+                if ((unsigned)bits >> (k + ARES_GETSOCK_MAXNUM) & 1u)
                     ev |= POLLOUT;
                 if (!ev)
                     continue;
@@ -538,6 +546,8 @@ dns_loop(struct dns_server *sv, size_t n, int64_t deadline_ms)
 
 /* --- reporting ----------------------------------------------------------- */
 
+/* One item for s: its own failures first, then (zone mode) the serial
+ * compared with master's, then the time thresholds. */
 static void
 dns_report(struct report *rep, const struct dns_opts *o,
            const struct dns_server *s, const struct dns_server *master)

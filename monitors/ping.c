@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <linux/errqueue.h>
 #include <math.h>
 #include <netinet/icmp6.h>
 #include <netinet/in.h>
@@ -40,6 +41,7 @@
 #define PING_COUNT_MAX 1000
 #define PING_PKT_MAX 2048           /* receive buffer: IP header + ICMP */
 #define PING_RCVBUF (1 << 20)
+#define PING_ICMP_FILTER 1          /* ICMP_FILTER of linux/icmp.h */
 
 static const char usage_text[] =
 "Usage: " PROG " [OPTIONS] HOST...\n"
@@ -104,6 +106,7 @@ struct ping_host {
     uint8_t *got;                   /* [count]: reply seen */
     double rtt_min, rtt_max, rtt_sum;   /* ms */
     char err[400];                  /* first send error, if any */
+    char icmp_err[96];              /* first ICMP error about a probe */
 };
 
 struct ping_sock {
@@ -178,10 +181,21 @@ ping_open(struct ping_sock *s, int family, char *err, size_t errlen)
     }
     int rcv = PING_RCVBUF;
     (void)setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+    if (family == AF_INET && s->raw) {
+        /* Only echo replies: a busy host's other ICMP stays in the
+         * kernel (linux/icmp.h ICMP_FILTER; a set bit blocks a type). */
+        uint32_t block = ~(UINT32_C(1) << ICMP_ECHOREPLY |
+                           UINT32_C(1) << ICMP_DEST_UNREACH |
+                           UINT32_C(1) << ICMP_TIME_EXCEEDED);
+        (void)setsockopt(s->fd, SOL_RAW, PING_ICMP_FILTER, &block,
+                         sizeof(block));
+    }
     if (family == AF_INET6 && s->raw) {
         struct icmp6_filter f;
         ICMP6_FILTER_SETBLOCKALL(&f);
         ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &f);
+        ICMP6_FILTER_SETPASS(ICMP6_DST_UNREACH, &f);
+        ICMP6_FILTER_SETPASS(ICMP6_TIME_EXCEEDED, &f);
         if (setsockopt(s->fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f,
                        sizeof(f)) == -1) {
             snprintf(err, errlen, "ICMPv6 filter: %s", strerror(errno));
@@ -189,6 +203,13 @@ ping_open(struct ping_sock *s, int family, char *err, size_t errlen)
             s->fd = -1;
             return -1;
         }
+    }
+    if (!s->raw) {
+        /* ICMP errors about our probes onto the error queue. */
+        int on = 1;
+        (void)setsockopt(s->fd, family == AF_INET ? SOL_IP : SOL_IPV6,
+                         family == AF_INET ? IP_RECVERR : IPV6_RECVERR, &on,
+                         sizeof(on));
     }
     s->id = (uint16_t)(getpid() & 0xffff);
     return 0;
@@ -245,6 +266,120 @@ ping_same_addr(const struct sockaddr_storage *a, const struct sockaddr *b)
                   sizeof(struct in6_addr)) == 0;
 }
 
+/* Our probe in an ICMP echo header + payload (a reply, or the request
+ * quoted in an error): its host, with *probe set; NULL when it is not
+ * one of ours.  dst: the host's address as seen in the packet. */
+static struct ping_host *
+ping_lookup(struct ping_run *pr, struct ping_sock *s, const uint8_t *icmp,
+            size_t len, uint8_t type, const struct sockaddr *dst,
+            struct ping_payload *pl)
+{
+    if (len < 8 + sizeof(*pl) || icmp[0] != type || icmp[1] != 0)
+        return NULL;
+    uint16_t id = (uint16_t)(icmp[4] << 8 | icmp[5]);
+    uint16_t seq = (uint16_t)(icmp[6] << 8 | icmp[7]);
+    if (s->raw && id != s->id)
+        return NULL;            /* datagram sockets: the kernel chose id */
+    memcpy(pl, icmp + 8, sizeof(*pl));
+    if (pl->cookie != pr->cookie || pl->host >= pr->nhosts ||
+        pl->probe >= pr->o->count)
+        return NULL;
+    struct ping_host *h = &pr->hosts[pl->host];
+    if (h->sock != s ||
+        seq != (uint16_t)((pl->host * pr->o->count + pl->probe) & 0xffff) ||
+        !ping_same_addr(&h->rq->addr, dst))
+        return NULL;
+    return h;
+}
+
+/* Words for an ICMP error (the kernel's wording where it has one). */
+static const char *
+ping_icmp_reason(int family, int type, int code, char *buf, size_t len)
+{
+    if (family == AF_INET && type == ICMP_DEST_UNREACH) {
+        switch (code) {
+        case ICMP_NET_UNREACH:  return "network unreachable";
+        case ICMP_HOST_UNREACH: return "host unreachable";
+        case ICMP_PROT_UNREACH: return "protocol unreachable";
+        case ICMP_PORT_UNREACH: return "port unreachable";
+        case ICMP_FRAG_NEEDED:  return "fragmentation needed";
+        case ICMP_NET_ANO:
+        case ICMP_HOST_ANO:
+        case ICMP_PKT_FILTERED: return "administratively prohibited";
+        default: break;
+        }
+    } else if (family == AF_INET && type == ICMP_TIME_EXCEEDED) {
+        return "time to live exceeded";
+    } else if (family == AF_INET6 && type == ICMP6_DST_UNREACH) {
+        switch (code) {
+        case ICMP6_DST_UNREACH_NOROUTE: return "no route to destination";
+        case ICMP6_DST_UNREACH_ADMIN:   return "administratively prohibited";
+        case ICMP6_DST_UNREACH_ADDR:    return "address unreachable";
+        case ICMP6_DST_UNREACH_NOPORT:  return "port unreachable";
+        default: break;
+        }
+    } else if (family == AF_INET6 && type == ICMP6_TIME_EXCEEDED) {
+        return "hop limit exceeded";
+    }
+    snprintf(buf, len, "ICMP%s type %d code %d",
+             family == AF_INET6 ? "v6" : "", type, code);
+    return buf;
+}
+
+/* Keep the first ICMP error for h: "host unreachable from 192.0.2.1". */
+static void
+ping_note_error(struct ping_host *h, int family, int type, int code,
+                const struct sockaddr *offender)
+{
+    char rb[48], ob[INET6_ADDRSTRLEN];
+    if (h->icmp_err[0] != '\0')
+        return;
+    const char *r = ping_icmp_reason(family, type, code, rb, sizeof(rb));
+    if (offender != NULL && offender->sa_family == family)
+        snprintf(h->icmp_err, sizeof(h->icmp_err), "%s from %s", r,
+                 resolve_ntop(offender, ob, sizeof(ob)));
+    else
+        snprintf(h->icmp_err, sizeof(h->icmp_err), "%s", r);
+}
+
+/* A raw socket's ICMP error (after any outer IPv4 header): find the
+ * probe it quotes and note the reason. */
+static void
+ping_raw_error(struct ping_run *pr, struct ping_sock *s, const uint8_t *buf,
+               size_t len, const struct sockaddr *from)
+{
+    struct sockaddr_storage dst = { 0 };
+    const uint8_t *inner = buf + 8;
+    size_t ilen = len - 8;
+    if (len < 8)
+        return;
+    if (s->family == AF_INET) {
+        if (ilen < 20 || (size_t)(inner[0] & 0x0f) * 4 > ilen ||
+            inner[9] != IPPROTO_ICMP)
+            return;
+        struct sockaddr_in *d = (struct sockaddr_in *)(void *)&dst;
+        d->sin_family = AF_INET;
+        memcpy(&d->sin_addr, inner + 16, 4);
+        size_t ihl = (size_t)(inner[0] & 0x0f) * 4;
+        inner += ihl;
+        ilen -= ihl;
+    } else {
+        if (ilen < 40 || inner[6] != IPPROTO_ICMPV6)
+            return;
+        struct sockaddr_in6 *d = (struct sockaddr_in6 *)(void *)&dst;
+        d->sin6_family = AF_INET6;
+        memcpy(&d->sin6_addr, inner + 24, 16);
+        inner += 40;
+        ilen -= 40;
+    }
+    struct ping_payload pl;
+    struct ping_host *h = ping_lookup(pr, s, inner, ilen,
+        s->family == AF_INET ? ICMP_ECHO : ICMP6_ECHO_REQUEST,
+        (const struct sockaddr *)&dst, &pl);
+    if (h != NULL)
+        ping_note_error(h, s->family, buf[0], buf[1], from);
+}
+
 /* One received packet: find its probe and record the round trip. */
 static void
 ping_match(struct ping_run *pr, struct ping_sock *s, const uint8_t *buf,
@@ -259,24 +394,19 @@ ping_match(struct ping_run *pr, struct ping_sock *s, const uint8_t *buf,
         buf += ihl;
         len -= ihl;
     }
-    if (len < 8 + sizeof(struct ping_payload))
+    if (len < 8)
         return;
-    uint8_t want = s->family == AF_INET ? ICMP_ECHOREPLY : ICMP6_ECHO_REPLY;
-    if (buf[0] != want || buf[1] != 0)
+    if (s->raw && (s->family == AF_INET
+                   ? buf[0] == ICMP_DEST_UNREACH || buf[0] == ICMP_TIME_EXCEEDED
+                   : buf[0] == ICMP6_DST_UNREACH ||
+                     buf[0] == ICMP6_TIME_EXCEEDED)) {
+        ping_raw_error(pr, s, buf, len, from);
         return;
-    uint16_t id = (uint16_t)(buf[4] << 8 | buf[5]);
-    uint16_t seq = (uint16_t)(buf[6] << 8 | buf[7]);
-    if (s->raw && id != s->id)
-        return;                 /* datagram sockets: the kernel chose id */
+    }
     struct ping_payload pl;
-    memcpy(&pl, buf + 8, sizeof(pl));
-    if (pl.cookie != pr->cookie || pl.host >= pr->nhosts ||
-        pl.probe >= pr->o->count)
-        return;
-    struct ping_host *h = &pr->hosts[pl.host];
-    if (h->sock != s || seq != (uint16_t)((pl.host * pr->o->count + pl.probe)
-                                          & 0xffff) ||
-        !ping_same_addr(&h->rq->addr, from) || pl.sent_us > now_us)
+    struct ping_host *h = ping_lookup(pr, s, buf, len,
+        s->family == AF_INET ? ICMP_ECHOREPLY : ICMP6_ECHO_REPLY, from, &pl);
+    if (h == NULL || pl.sent_us > now_us)
         return;
     if (h->got[pl.probe]) {
         h->dups++;
@@ -293,10 +423,63 @@ ping_match(struct ping_run *pr, struct ping_sock *s, const uint8_t *buf,
     h->rtt_sum += rtt;
 }
 
+/* A datagram socket's error queue (IP_RECVERR): the kernel hands back
+ * the probe an ICMP error was about, with type, code and offender. */
+static void
+ping_errqueue(struct ping_run *pr, struct ping_sock *s)
+{
+    for (int i = 0; i < 1024; i++) {
+        uint8_t buf[PING_PKT_MAX];
+        union {
+            struct cmsghdr align;
+            uint8_t b[512];
+        } ctl;
+        struct sockaddr_storage dst;
+        struct iovec iov = { buf, sizeof(buf) };
+        struct msghdr mh = { 0 };
+        mh.msg_name = &dst;
+        mh.msg_namelen = sizeof(dst);
+        mh.msg_iov = &iov;
+        mh.msg_iovlen = 1;
+        mh.msg_control = ctl.b;
+        mh.msg_controllen = sizeof(ctl.b);
+        ssize_t n = recvmsg(s->fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT);
+        if (n == -1)
+            return;
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c != NULL;
+             c = CMSG_NXTHDR(&mh, c)) {
+            if (!((c->cmsg_level == SOL_IP && c->cmsg_type == IP_RECVERR) ||
+                  (c->cmsg_level == SOL_IPV6 &&
+                   c->cmsg_type == IPV6_RECVERR)))
+                continue;
+            struct sock_extended_err ee;
+            memcpy(&ee, CMSG_DATA(c), sizeof(ee));
+            if (ee.ee_origin != SO_EE_ORIGIN_ICMP &&
+                ee.ee_origin != SO_EE_ORIGIN_ICMP6)
+                continue;
+            struct ping_payload pl;
+            struct ping_host *h = ping_lookup(pr, s, buf, (size_t)n,
+                s->family == AF_INET ? ICMP_ECHO : ICMP6_ECHO_REQUEST,
+                (const struct sockaddr *)&dst, &pl);
+            struct sockaddr_storage off = { 0 };
+            const struct sockaddr *o = SO_EE_OFFENDER(
+                (struct sock_extended_err *)(void *)CMSG_DATA(c));
+            size_t olen = s->family == AF_INET ? sizeof(struct sockaddr_in)
+                                               : sizeof(struct sockaddr_in6);
+            memcpy(&off, o, olen);
+            if (h != NULL)
+                ping_note_error(h, s->family, ee.ee_type, ee.ee_code,
+                                (const struct sockaddr *)&off);
+        }
+    }
+}
+
 static void
 ping_receive(struct ping_run *pr, struct ping_sock *s)
 {
-    for (;;) {
+    if (!s->raw)
+        ping_errqueue(pr, s);
+    for (int errors = 0; errors < 64;) {
         uint8_t buf[PING_PKT_MAX];
         struct sockaddr_storage from;
         struct iovec iov = { buf, sizeof(buf) };
@@ -307,9 +490,10 @@ ping_receive(struct ping_run *pr, struct ping_sock *s)
         mh.msg_iovlen = 1;
         ssize_t n = recvmsg(s->fd, &mh, MSG_DONTWAIT);
         if (n == -1) {
-            if (errno == EINTR)
-                continue;
-            return;             /* EAGAIN, or an error queued: retry later */
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return;
+            errors++;           /* a pending socket error, now cleared */
+            continue;
         }
         ping_match(pr, s, buf, (size_t)n, (const struct sockaddr *)&from,
                    mono_us());
@@ -423,8 +607,9 @@ ping_report_host(struct report *rep, const struct ping_opts *o,
         snprintf(why, sizeof(why), "; no probe sent before the deadline");
     } else if (h->received == 0) {
         st = MON_CRIT;
-        snprintf(why, sizeof(why), "; no reply%s%s", h->err[0] ? ", " : "",
-                 h->err);
+        snprintf(why, sizeof(why), "; no reply%s%s%s%s",
+                 h->err[0] ? ", " : "", h->err, h->icmp_err[0] ? ", " : "",
+                 h->icmp_err);
     } else if (loss >= o->loss_crit) {
         st = MON_CRIT;
         snprintf(why, sizeof(why), "; loss >= %g%% (--loss-crit)",
@@ -442,9 +627,12 @@ ping_report_host(struct report *rep, const struct ping_opts *o,
         snprintf(why, sizeof(why), "; average rtt >= %g ms (--rtt-warn)",
                  o->rtt_warn);
     }
-    char dups[48] = "";
+    char dups[160] = "";
     if (h->dups)
         snprintf(dups, sizeof(dups), ", %u duplicates", h->dups);
+    if (h->received && h->icmp_err[0])
+        snprintf(dups + strlen(dups), sizeof(dups) - strlen(dups), ", %s",
+                 h->icmp_err);
     if (h->received)
         report_item(rep, h->name, st,
                     "%u/%u received, %.0f%% loss, rtt min/avg/max "

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "depexpr.h"
@@ -43,7 +44,7 @@ config_init(struct config *cfg)
     g->serverport = 2583;
     g->trapbind = xstrdup("127.0.0.1");
     g->trapport = 2583;
-    g->pidfile = NULL;          /* mond picks /run/mon/mon.pid or /run/mond.pid */
+    g->pidfile = NULL;          /* mond picks its default (mond -P) */
     g->maxprocs = 0;
     g->histlength = 100;
     g->historicfile = NULL;
@@ -634,10 +635,21 @@ config_summary(const struct config *cfg)
 
 /* ---- program look-up -------------------------------------------------- */
 
-/* Is prog an executable file in one of the colon-separated dirs? */
+static bool
+is_executable_file(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 && S_ISREG(sb.st_mode)
+           && access(path, X_OK) == 0;
+}
+
+/* Is prog an executable file in one of the colon-separated dirs?  A name
+ * with a "/" is taken as it is (as the daemon's look-up does). */
 static bool
 find_program(const char *dirs, const char *prog)
 {
+    if (strchr(prog, '/') != NULL)
+        return is_executable_file(prog);
     if (dirs == NULL)
         return false;
     const char *s = dirs;
@@ -645,7 +657,7 @@ find_program(const char *dirs, const char *prog)
         const char *e = strchr(s, ':');
         size_t n = e ? (size_t)(e - s) : strlen(s);
         char *p = xasprintf("%.*s/%s", (int)n, s, prog);
-        bool ok = access(p, X_OK) == 0;
+        bool ok = n > 0 && is_executable_file(p);
         free(p);
         if (ok)
             return true;

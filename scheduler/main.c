@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "alertq.h"
 #include "config.h"
 #include "diag.h"
 #include "log.h"
@@ -50,11 +51,13 @@ struct mond {
     struct config *cfg;
     struct loop *lp;
     struct spawner *sp;
+    struct alertq *aq;
     struct svctab *tab;
     struct loop_timer stop_timer;
     int64_t stop_deadline_ns;
     bool stopping;
     char *pidfile;
+    char *config_abs;           /* -c made absolute when daemonized */
 };
 
 static void
@@ -399,6 +402,19 @@ parse_int(const char *s, const char *opt, int *out)
     return 0;
 }
 
+static void
+opts_fini(struct opts *o)
+{
+    free(o->mondir);
+    free(o->alertdir);
+    free(o->statedir);
+    free(o->logdir);
+    free(o->pidfile);
+    memset(o, 0, sizeof *o);
+}
+
+static int run(struct mond *m);
+
 int
 main(int argc, char **argv)
 {
@@ -408,7 +424,6 @@ main(int argc, char **argv)
         { NULL, 0, NULL, 0 },
     };
     struct mond m;
-    struct diag_list errs;
     int c, rc;
 
     memset(&m, 0, sizeof m);
@@ -417,6 +432,7 @@ main(int argc, char **argv)
                             NULL)) != -1) {
         switch (c) {
         case 'a':
+            free(m.o.alertdir);
             m.o.alertdir = absolute_path(optarg);
             break;
         case 'c':
@@ -426,6 +442,7 @@ main(int argc, char **argv)
             m.o.debug = true;
             break;
         case 'D':
+            free(m.o.statedir);
             m.o.statedir = absolute_path(optarg);
             break;
         case 'f':
@@ -433,34 +450,44 @@ main(int argc, char **argv)
             break;
         case 'h':
             usage(stdout);
-            return 0;
+            rc = 0;
+            goto out;
         case 'k':
-            if (parse_int(optarg, "-k", &m.o.histlength) < 0)
-                return EXIT_USAGE;
+            if (parse_int(optarg, "-k", &m.o.histlength) < 0) {
+                rc = EXIT_USAGE;
+                goto out;
+            }
             break;
         case 'L':
+            free(m.o.logdir);
             m.o.logdir = absolute_path(optarg);
             break;
         case 'm':
-            if (parse_int(optarg, "-m", &m.o.maxprocs) < 0)
-                return EXIT_USAGE;
+            if (parse_int(optarg, "-m", &m.o.maxprocs) < 0) {
+                rc = EXIT_USAGE;
+                goto out;
+            }
             break;
         case 'M':
             m.o.use_m4 = true;
             break;
         case 'P':
+            free(m.o.pidfile);
             m.o.pidfile = optarg[0] != '\0' ? absolute_path(optarg) : NULL;
             m.o.pidfile_set = true;
             break;
         case 'r': {
             int secs;
-            if (parse_int(optarg, "-r", &secs) < 0)
-                return EXIT_USAGE;
+            if (parse_int(optarg, "-r", &secs) < 0) {
+                rc = EXIT_USAGE;
+                goto out;
+            }
             m.o.randstart_ms = (int64_t)secs * 1000;
             m.o.randstart_set = true;
             break;
         }
         case 's':
+            free(m.o.mondir);
             m.o.mondir = absolute_path(optarg);
             break;
         case 't':
@@ -468,83 +495,99 @@ main(int argc, char **argv)
             break;
         case 'v':
             printf("mond %s\n", MOND_VERSION);
-            return 0;
+            rc = 0;
+            goto out;
         default:
             usage(stderr);
-            return EXIT_USAGE;
+            rc = EXIT_USAGE;
+            goto out;
         }
     }
     if (optind != argc) {
         fprintf(stderr, "mond: unexpected argument \"%s\"\n", argv[optind]);
         usage(stderr);
-        return EXIT_USAGE;
+        rc = EXIT_USAGE;
+        goto out;
     }
     if (m.o.config == NULL)
         m.o.config = default_config_path();
     log_set_debug(m.o.debug);
     (void)log_init(true, NULL);
 
-    if (m.o.check)
-        return check_config(&m.o);
+    rc = m.o.check ? check_config(&m.o) : run(&m);
+out:
+    opts_fini(&m.o);
+    return rc;
+}
+
+/* Start-up after the options: load, daemonize, run the loop, clean up. */
+static int
+run(struct mond *m)
+{
+    struct diag_list errs;
+    int rc;
 
     diag_list_init(&errs);
-    m.cfg = load_config(&m.o, &errs);
-    if (m.cfg == NULL) {
+    m->cfg = load_config(&m->o, &errs);
+    if (m->cfg == NULL) {
         print_diags(stderr, &errs);
-        fprintf(stderr, "mond: %s: %zu error(s), not starting\n", m.o.config,
+        fprintf(stderr, "mond: %s: %zu error(s), not starting\n", m->o.config,
                 diag_count(&errs, DIAG_ERROR) + errs.dropped);
         diag_list_fini(&errs);
         return 1;
     }
     diag_list_fini(&errs);
-    print_diags(stderr, &m.cfg->warnings);
+    print_diags(stderr, &m->cfg->warnings);
 
-    if (!m.o.foreground) {
-        if (daemonize(m.cfg) < 0) {
-            perror("mond: daemonize");
-            return 1;
-        }
+    if (!m->o.foreground) {
+        /* The daemon lives in "/": a reload must find the same file. */
+        m->config_abs = absolute_path(m->o.config);
+        m->o.config = m->config_abs;
     }
-    if (log_init(m.o.foreground, m.cfg->g.syslog_facility) < 0)
+    if (!m->o.foreground && daemonize(m->cfg) < 0) {
+        perror("mond: daemonize");
+        config_free(m->cfg);
+        free(m->config_abs);
+        return 1;
+    }
+    if (log_init(m->o.foreground, m->cfg->g.syslog_facility) < 0)
         log_warnx("syslog_facility %s unknown, using daemon",
-                  m.cfg->g.syslog_facility);
+                  m->cfg->g.syslog_facility);
 
-    if (m.o.pidfile_set)
-        m.pidfile = m.o.pidfile != NULL ? xstrdup(m.o.pidfile) : NULL;
-    else if (m.cfg->g.pidfile != NULL && m.cfg->g.pidfile[0] != '\0')
-        m.pidfile = xstrdup(m.cfg->g.pidfile);
-    else if (!m.o.foreground)
-        m.pidfile = default_pidfile();
-    if (m.pidfile != NULL && write_pidfile(m.pidfile) < 0) {
-        log_warn("pidfile %s", m.pidfile);
-        free(m.pidfile);
-        m.pidfile = NULL;
+    if (m->o.pidfile_set)
+        m->pidfile = m->o.pidfile != NULL ? xstrdup(m->o.pidfile) : NULL;
+    else if (m->cfg->g.pidfile != NULL && m->cfg->g.pidfile[0] != '\0')
+        m->pidfile = xstrdup(m->cfg->g.pidfile);
+    else if (!m->o.foreground)
+        m->pidfile = default_pidfile();
+    if (m->pidfile != NULL && write_pidfile(m->pidfile) < 0) {
+        log_warn("pidfile %s", m->pidfile);
+        free(m->pidfile);
+        m->pidfile = NULL;
     }
 
-    m.lp = loop_new(on_signal, &m);
-    if (m.lp == NULL)
+    m->lp = loop_new(on_signal, m);
+    if (m->lp == NULL)
         fatal("event loop");
-    m.sp = spawner_new(m.lp);
-    m.tab = svctab_new(m.lp, m.sp);
+    m->sp = spawner_new(m->lp);
+    m->aq = alertq_new(m->lp, m->sp);
+    m->tab = svctab_new(m->lp, m->sp, m->aq);
     log_info("mond %s started, pid %ld, %s", MOND_VERSION, (long)getpid(),
-             m.o.config);
-    svctab_set_config(m.tab, m.cfg);
+             m->o.config);
+    svctab_set_config(m->tab, m->cfg);
 
-    rc = loop_run(m.lp);
+    rc = loop_run(m->lp);
     if (rc < 0)
         log_warn("event loop");
-    svctab_free(m.tab);
-    spawner_free(m.sp);
-    loop_free(m.lp);
-    config_free(m.cfg);
-    if (m.pidfile != NULL && unlink(m.pidfile) < 0 && errno != ENOENT)
-        log_warn("pidfile %s: unlink", m.pidfile);
+    svctab_free(m->tab);
+    alertq_free(m->aq);
+    spawner_free(m->sp);
+    loop_free(m->lp);
+    config_free(m->cfg);
+    if (m->pidfile != NULL && unlink(m->pidfile) < 0 && errno != ENOENT)
+        log_warn("pidfile %s: unlink", m->pidfile);
     log_info("stopped");
-    free(m.pidfile);
-    free(m.o.mondir);
-    free(m.o.alertdir);
-    free(m.o.statedir);
-    free(m.o.logdir);
-    free(m.o.pidfile);
+    free(m->pidfile);
+    free(m->config_abs);
     return rc < 0 ? 1 : 0;
 }

@@ -37,12 +37,14 @@ struct ref_note {
     size_t w, s;
     const char *kw;             /* static keyword name */
     char *group, *service;
+    const char *file;           /* NULL = the main file */
     int line, col;
 };
 
 struct view_note {
     size_t v;
     char *group;
+    const char *file;           /* NULL = the main file */
     int line, col;
 };
 

@@ -116,7 +116,7 @@ m4_errors(const char *path, const char *text, struct diag_list *errs)
         diag_add(errs, DIAG_ERROR, path, 0, 0, "m4 failed");
 }
 
-/* Run "m4 -s path" and keep its standard output (bounded) as the input.
+/* Run "m4 -s -- path" and keep its standard output (bounded) as the input.
  * Both pipes are drained with poll() so neither can fill and block m4. */
 static int
 run_m4(struct moncf_src *src, const char *path, struct diag_list *errs)
@@ -158,7 +158,8 @@ run_m4(struct moncf_src *src, const char *path, struct diag_list *errs)
                                           | POSIX_SPAWN_SETSIGDEF)) != 0)
         goto spawn_done;
     {
-        char *argv[] = {(char *)"m4", (char *)"-s", (char *)path, NULL};
+        char *argv[] = {(char *)"m4", (char *)"-s", (char *)"--",
+                        (char *)path, NULL};
         rc = posix_spawnp(&pid, "m4", &fa, &attr, argv, environ);
     }
 spawn_done:
@@ -266,6 +267,7 @@ spawn_failed_nofa:
     src->buf = out;
     src->len = outlen;
     src->m4_sync = true;
+    src->main_file = path;
     return 0;
 }
 
@@ -291,6 +293,9 @@ moncf_src_from_buffer(struct moncf_src *src, const char *text, size_t len)
 void
 moncf_src_fini(struct moncf_src *src)
 {
+    for (size_t i = 0; i < src->nfiles; i++)
+        free(src->files[i]);
+    free(src->files);
     free(src->buf);
     memset(src, 0, sizeof(*src));
 }
@@ -330,7 +335,8 @@ line_append(struct moncf_line *l, const char *s, size_t n, int line, int col)
     l->s[l->len] = '\0';
 }
 
-/* m4 -s sync line: "#line N" or "#line N "file"". */
+/* m4 -s sync line: "#line N" or "#line N "file"" (m4 names the main
+ * file as it was given, so that one maps back to NULL). */
 static bool
 sync_line(struct moncf_src *src, const char *s, size_t n)
 {
@@ -343,6 +349,26 @@ sync_line(struct moncf_src *src, const char *s, size_t n)
     while (i < n && s[i] >= '0' && s[i] <= '9' && v < 100000000)
         v = v * 10 + (s[i++] - '0');
     src->next_line = (int)v;
+    if (i + 1 < n && s[i] == ' ' && s[i + 1] == '"') {
+        size_t st = i + 2, e = st;
+        while (e < n && s[e] != '"')
+            e++;
+        char *name = xstrndup(s + st, e - st);
+        src->cur_file = NULL;
+        if (src->main_file == NULL || strcmp(name, src->main_file) != 0) {
+            for (size_t k = 0; k < src->nfiles; k++)
+                if (strcmp(src->files[k], name) == 0)
+                    src->cur_file = src->files[k];
+            if (src->cur_file == NULL) {
+                src->files = xrealloc(src->files, (src->nfiles + 1)
+                                      * sizeof(*src->files));
+                src->files[src->nfiles++] = name;
+                src->cur_file = name;
+                name = NULL;
+            }
+        }
+        free(name);
+    }
     return true;
 }
 
@@ -355,6 +381,7 @@ moncf_next_line(struct moncf_src *src, struct moncf_line *l)
     if (l->s)
         l->s[0] = '\0';
     l->line = src->next_line;
+    l->file = src->cur_file;
     while (src->off < src->len) {
         const char *s = src->buf + src->off;
         const char *nl = memchr(s, '\n', src->len - src->off);
@@ -371,6 +398,7 @@ moncf_next_line(struct moncf_src *src, struct moncf_line *l)
             continue;
         if (!continued) {
             l->line = phys;
+            l->file = src->cur_file;
             i = 0;
         }
         any = true;

@@ -24,6 +24,10 @@ struct moncf_src {
     size_t off;                 /* next unread byte */
     int next_line;              /* physical line number of buf[off] */
     bool m4_sync;               /* honour m4 -s "#line N" sync lines */
+    char **files;               /* file names met in sync lines, owned */
+    size_t nfiles;
+    const char *cur_file;       /* one of files, NULL = the main file */
+    const char *main_file;      /* borrowed: the path given to m4 */
 };
 
 /* One logical line; ln[i], col[i] = where s[i] was written. */
@@ -32,6 +36,8 @@ struct moncf_line {
     size_t len, cap;
     int *ln, *col;
     int line;                   /* first physical line */
+    const char *file;           /* m4 include()d file the line came from
+                                 * (owned by the source), NULL = main */
 };
 
 /* Read path (at most MONCF_MAX_BYTES) into src; with use_m4 run

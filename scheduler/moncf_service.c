@@ -54,9 +54,10 @@ line_argv(struct pstate *ps, const char *kw, size_t off, const char *what,
     size_t *offs = NULL, erroff = 0;
     bool *quoted = NULL;
     if (moncf_words(ps->l, off, argv, argc, &offs, &quoted, &erroff) < 0) {
-        moncf_err(ps, erroff, "%s: %s: found an unterminated %s quote, expected "
-             "its closing quote", ps->ctx, kw,
-             ps->l->s[erroff] == '"' ? "double" : "single");
+        moncf_err(ps, erroff,
+                  "%s: %s: found an unterminated %s quote, expected "
+                  "its closing quote",
+                  ps->ctx, kw, ps->l->s[erroff] == '"' ? "double" : "single");
         return false;
     }
     if (strip_semis && *argc > 0 && !quoted[*argc - 1]) {
@@ -76,7 +77,7 @@ line_argv(struct pstate *ps, const char *kw, size_t off, const char *what,
     free(quoted);
     if (*argc == 0) {
         moncf_err(ps, off, "%s: found end of line, expected %s after \"%s\"",
-             ps->ctx, what, kw);
+                  ps->ctx, what, kw);
         free(*argv);
         *argv = NULL;
         return false;
@@ -112,7 +113,8 @@ kw_time(struct pstate *ps, const struct kwdef *d, size_t kwoff,
     if (!moncf_one_word(ps, d->name, argoff, TIME_EXPECTED, &w)
         || !moncf_word_time(ps, &w, true, &ms))
         return;
-    char *base = d->in_period ? (char *)moncf_cur_per(ps) : (char *)moncf_cur_svc(ps);
+    char *base =
+        d->in_period ? (char *)moncf_cur_per(ps) : (char *)moncf_cur_svc(ps);
     *(int64_t *)(void *)(base + d->off) = ms;
     if (strcmp(d->name, "dep_memory") == 0)
         moncf_cur_note(ps)->set |= SET_DEP_MEMORY;
@@ -191,13 +193,15 @@ kw_unack_summary(struct pstate *ps, const struct kwdef *d, size_t kwoff,
     int b = 1;
     (void)kwoff;
     if (n > 1) {
-        moncf_err(ps, ws[1].off, "%s: found \"%.*s\", expected end of line after "
-             "unack_summary", ps->ctx, WARG(ps->l, ws[1]));
+        moncf_err(ps, ws[1].off,
+                  "%s: found \"%.*s\", expected end of line after "
+                  "unack_summary",
+                  ps->ctx, WARG(ps->l, ws[1]));
         return;
     }
     if (n == 1 && (b = moncf_word_bool(ps->l, &ws[0])) < 0) {
         moncf_err(ps, ws[0].off, "%s: %s: found \"%.*s\", expected yes or no",
-             ps->ctx, d->name, WARG(ps->l, ws[0]));
+                  ps->ctx, d->name, WARG(ps->l, ws[0]));
         return;
     }
     moncf_cur_svc(ps)->unack_summary = b == 1;
@@ -220,8 +224,10 @@ kw_dep_behavior(struct pstate *ps, const struct kwdef *d, size_t kwoff,
     else if (moncf_weq(ps->l, &w, "hm"))
         s->dep_behavior = DEP_BEHAVIOR_HOST;
     else {
-        moncf_err(ps, w.off, "%s: dep_behavior: found \"%.*s\", expected a, m or "
-             "hm", ps->ctx, WARG(ps->l, w));
+        moncf_err(ps, w.off,
+                  "%s: dep_behavior: found \"%.*s\", expected a, m or "
+                  "hm",
+                  ps->ctx, WARG(ps->l, w));
         return;
     }
     s->has_dep_behavior = true;
@@ -272,23 +278,26 @@ kw_depend(struct pstate *ps, const struct kwdef *d, size_t kwoff,
         break;
     }
     if (*text == '\0') {
-        moncf_err(ps, argoff, "%s: found end of line, expected a dependency "
-             "expression (group:service ...) after \"%s\"", ps->ctx,
-             d->name);
+        moncf_err(ps, argoff,
+                  "%s: found end of line, expected a dependency "
+                  "expression (group:service ...) after \"%s\"",
+                  ps->ctx, d->name);
         return;
     }
-    struct depexpr *e = depexpr_compile(text, moncf_cur_watch(ps)->name, &ec, &em,
-                                        &wc);
+    struct depexpr *e =
+        depexpr_compile(text, moncf_cur_watch(ps)->name, &ec, &em, &wc);
     if (e == NULL) {
         moncf_err(ps, argoff + (size_t)(ec > 0 ? ec - 1 : 0), "%s: %s: %s",
-             ps->ctx, d->name, em ? em : "bad dependency expression");
+                  ps->ctx, d->name, em ? em : "bad dependency expression");
         return;
     }
     if (!depexpr_is_evaluable(e))
-        moncf_warn(ps, argoff + (size_t)(wc > 0 ? wc - 1 : 0),
-              "%s: %s is a list of services with no operator between them; "
-              "mon cannot evaluate it and counts it as satisfied (join them "
-              "with && or ||)", ps->ctx, d->name);
+        moncf_warn(
+            ps, argoff + (size_t)(wc > 0 ? wc - 1 : 0),
+            "%s: %s is a list of services with no operator between them; "
+            "mon cannot evaluate it and counts it as satisfied (join them "
+            "with && or ||)",
+            ps->ctx, d->name);
     free(*textp);
     depexpr_free(*exprp);
     *textp = xstrdup(text);
@@ -303,6 +312,7 @@ kw_depend(struct pstate *ps, const struct kwdef *d, size_t kwoff,
         rn->kw = d->name;
         rn->group = xstrdup(r.group);
         rn->service = xstrdup(r.service);
+        rn->file = ps->l->file;
         moncf_pos(ps->l, argoff + find_ref(text, &from, &r), &rn->line,
                   &rn->col);
     }
@@ -317,14 +327,17 @@ kw_exclude_hosts(struct pstate *ps, const struct kwdef *d, size_t kwoff,
     size_t n = moncf_split(l, argoff, NULL, 0);
     (void)kwoff;
     if (n == 0) {
-        moncf_err(ps, argoff, "%s: found end of line, expected host names after "
-             "\"%s\"", ps->ctx, d->name);
+        moncf_err(ps, argoff,
+                  "%s: found end of line, expected host names after "
+                  "\"%s\"",
+                  ps->ctx, d->name);
         return;
     }
     struct moncf_word *w = xcalloc(n, sizeof(*w));
     (void)moncf_split(l, argoff, w, n);
     for (size_t i = 0; i < n; i++)
-        moncf_push_str(&s->exclude_hosts, &s->nexclude_hosts, moncf_wstr(l, &w[i]));
+        moncf_push_str(&s->exclude_hosts, &s->nexclude_hosts,
+                       moncf_wstr(l, &w[i]));
     free(w);
 }
 
@@ -339,8 +352,10 @@ kw_exclude_period(struct pstate *ps, const struct kwdef *d, size_t kwoff,
     struct period *p = period_compile(argoff < ps->l->len
                                       ? ps->l->s + argoff : "", &ec, &em);
     if (p == NULL) {
-        moncf_err(ps, argoff + (size_t)(ec > 0 ? ec - 1 : 0), "%s: %s: bad "
-             "period: %s", ps->ctx, d->name, em ? em : "syntax error");
+        moncf_err(ps, argoff + (size_t)(ec > 0 ? ec - 1 : 0),
+                  "%s: %s: bad "
+                  "period: %s",
+                  ps->ctx, d->name, em ? em : "syntax error");
         return;
     }
     period_free(s->exclude_period);
@@ -369,16 +384,17 @@ kw_alert(struct pstate *ps, const struct kwdef *d, size_t kwoff,
         && memcmp(l->s + w.off, "exit=", 5) == 0) {
         if (!exit_range(l->s + w.off + 5, w.len - 5, &a.exit_min,
                         &a.exit_max)) {
-            moncf_err(ps, w.off, "%s: %s: found \"%.*s\", expected exit=N or "
-                 "exit=N-M with exit codes from 0 to 255, N <= M", ps->ctx,
-                 d->name, WARG(l, w));
+            moncf_err(ps, w.off,
+                      "%s: %s: found \"%.*s\", expected exit=N or "
+                      "exit=N-M with exit codes from 0 to 255, N <= M",
+                      ps->ctx, d->name, WARG(l, w));
             return;
         }
         a.has_exit_range = true;
         from = moncf_skip_blank(l, w.off + w.len);
         if (d->arg != 0 && d->arg != 1) {
             moncf_warn(ps, w.off, "%s: exit= does not apply to %s; ignored",
-                  ps->ctx, d->name);
+                       ps->ctx, d->name);
             a.has_exit_range = false;
         }
     }
@@ -412,13 +428,17 @@ kw_alertevery(struct pstate *ps, const struct kwdef *d, size_t kwoff,
     int64_t ms;
     (void)kwoff;
     if (n == 0) {
-        moncf_err(ps, argoff, "%s: found end of line, expected " TIME_EXPECTED
-             " after \"%s\"", ps->ctx, d->name);
+        moncf_err(ps, argoff,
+                  "%s: found end of line, expected " TIME_EXPECTED
+                  " after \"%s\"",
+                  ps->ctx, d->name);
         return;
     }
     if (n > 2) {
-        moncf_err(ps, w[2].off, "%s: found \"%.*s\", expected end of line after "
-             "alertevery", ps->ctx, WARG(l, w[2]));
+        moncf_err(ps, w[2].off,
+                  "%s: found \"%.*s\", expected end of line after "
+                  "alertevery",
+                  ps->ctx, WARG(l, w[2]));
         return;
     }
     if (!moncf_word_time(ps, &w[0], true, &ms))
@@ -427,13 +447,16 @@ kw_alertevery(struct pstate *ps, const struct kwdef *d, size_t kwoff,
     if (n == 2) {
         if (moncf_weq(l, &w[1], "observe_detail"))
             mode = ALERTEVERY_OBSERVE_DETAIL;
-        else if (moncf_weq(l, &w[1], "strict") || moncf_weq(l, &w[1], "ignore_summary"))
+        else if (moncf_weq(l, &w[1], "strict")
+                 || moncf_weq(l, &w[1], "ignore_summary"))
             /* mon 1.3.6 code: ignore_summary suppresses exactly as
              * strict does. */
             mode = ALERTEVERY_STRICT;
         else if (!moncf_weq(l, &w[1], "summary")) {
-            moncf_err(ps, w[1].off, "%s: alertevery: found \"%.*s\", expected "
-                 "observe_detail or strict", ps->ctx, WARG(l, w[1]));
+            moncf_err(ps, w[1].off,
+                      "%s: alertevery: found \"%.*s\", expected "
+                      "observe_detail or strict",
+                      ps->ctx, WARG(l, w[1]));
             return;
         }
     }
@@ -455,13 +478,17 @@ kw_alertafter(struct pstate *ps, const struct kwdef *d, size_t kwoff,
     int64_t ms = 0;
     (void)kwoff;
     if (n == 0) {
-        moncf_err(ps, argoff, "%s: found end of line, expected N, N TIME or TIME "
-             "after \"%s\"", ps->ctx, d->name);
+        moncf_err(ps, argoff,
+                  "%s: found end of line, expected N, N TIME or TIME "
+                  "after \"%s\"",
+                  ps->ctx, d->name);
         return;
     }
     if (n > 2) {
-        moncf_err(ps, w[2].off, "%s: found \"%.*s\", expected end of line after "
-             "alertafter", ps->ctx, WARG(l, w[2]));
+        moncf_err(ps, w[2].off,
+                  "%s: found \"%.*s\", expected end of line after "
+                  "alertafter",
+                  ps->ctx, WARG(l, w[2]));
         return;
     }
     bool digits = true;
@@ -473,20 +500,21 @@ kw_alertafter(struct pstate *ps, const struct kwdef *d, size_t kwoff,
             return;
     } else {
         if (!moncf_word_uint(ps, &w[0], 1, 1000000, "a count of failures",
-                       &count))
+                             &count))
             return;
         if (n == 2) {
             if (!moncf_word_time(ps, &w[1], true, &ms))
                 return;
             /* mon: "(N - 1) * interval >= TIME" can never alert. */
             if (s->interval_ms > 0 && (count - 1) * s->interval_ms >= ms) {
-                char a[32], b[32];
-                moncf_err(ps, w[1].off, "%s: alertafter %ld %s can never alert: "
-                     "%ld failures at interval %s take at least %s", ps->ctx,
-                     count, timeval_format(ms, a, sizeof(a)), count,
-                     timeval_format(s->interval_ms, b, sizeof(b)),
-                     timeval_format((count - 1) * s->interval_ms, a,
-                                    sizeof(a)));
+                char a[32], b[32], c[32];
+                moncf_err(
+                    ps, w[1].off,
+                    "%s: alertafter %ld %s can never alert: "
+                    "%ld failures at interval %s take at least %s",
+                    ps->ctx, count, timeval_format(ms, a, sizeof(a)), count,
+                    timeval_format(s->interval_ms, b, sizeof(b)),
+                    timeval_format((count - 1) * s->interval_ms, c, sizeof(c)));
                 return;
             }
         }
@@ -530,9 +558,10 @@ kw_alertexitrange(struct pstate *ps, const struct kwdef *d, size_t kwoff,
     if (!moncf_one_word(ps, d->name, argoff, "N or N-M", &w))
         return;
     if (!exit_range(ps->l->s + w.off, w.len, &p->exit_min, &p->exit_max)) {
-        moncf_err(ps, w.off, "%s: alertexitrange: found \"%.*s\", expected N or "
-             "N-M with exit codes from 0 to 255, N <= M", ps->ctx,
-             WARG(ps->l, w));
+        moncf_err(ps, w.off,
+                  "%s: alertexitrange: found \"%.*s\", expected N or "
+                  "N-M with exit codes from 0 to 255, N <= M",
+                  ps->ctx, WARG(ps->l, w));
         return;
     }
     p->has_exit_range = true;
@@ -585,15 +614,20 @@ start_service(struct pstate *ps, const struct moncf_word *kw)
 
     if (n == 0 || !moncf_is_tag(l, &ws[0]) || n > 1) {
         if (n == 0)
-            moncf_err(ps, l->len, "watch %s: found end of line, expected a "
-                 "service name after \"service\"", w->name);
+            moncf_err(ps, l->len,
+                      "watch %s: found end of line, expected a "
+                      "service name after \"service\"",
+                      w->name);
         else if (!moncf_is_tag(l, &ws[0]))
-            moncf_err(ps, ws[0].off, "watch %s: found \"%.*s\", expected a service "
-                 "name of letters, digits, \"-\", \".\" or \"_\"", w->name,
-                 WARG(l, ws[0]));
+            moncf_err(ps, ws[0].off,
+                      "watch %s: found \"%.*s\", expected a service "
+                      "name of letters, digits, \"-\", \".\" or \"_\"",
+                      w->name, WARG(l, ws[0]));
         else
-            moncf_err(ps, ws[1].off, "watch %s: found \"%.*s\", expected end of "
-                 "line after the service name", w->name, WARG(l, ws[1]));
+            moncf_err(ps, ws[1].off,
+                      "watch %s: found \"%.*s\", expected end of "
+                      "line after the service name",
+                      w->name, WARG(l, ws[1]));
         /* Keep parsing the block, but into no service. */
         ps->in_service = false;
         ps->in_period = false;
@@ -602,9 +636,10 @@ start_service(struct pstate *ps, const struct moncf_word *kw)
     }
     for (size_t i = 0; i < w->nservices; i++)
         if (moncf_weq(l, &ws[0], w->services[i].name))
-            moncf_err(ps, ws[0].off, "watch %s: service %s defined twice (first "
-                 "at line %d)", w->name, w->services[i].name,
-                 w->services[i].line);
+            moncf_err(ps, ws[0].off,
+                      "watch %s: service %s defined twice (first "
+                      "at line %d)",
+                      w->name, w->services[i].name, w->services[i].line);
     w->services = xrealloc(w->services,
                            (w->nservices + 1) * sizeof(*w->services));
     struct service *s = &w->services[w->nservices];
@@ -650,17 +685,18 @@ start_period(struct pstate *ps, size_t argoff)
     for (size_t k = 0; k < s->nperiods; k++) {
         const struct period_def *o = &s->periods[k];
         if (strcmp(o->label ? o->label : o->spec, key) == 0)
-            moncf_err(ps, argoff, "%s: period \"%s\" defined twice (first at line "
-                 "%d); give one a label (period NAME: ...)", ps->ctx, key,
-                 o->line);
+            moncf_err(ps, argoff,
+                      "%s: period \"%s\" defined twice (first at line "
+                      "%d); give one a label (period NAME: ...)",
+                      ps->ctx, key, o->line);
     }
     int ec = 0;
     const char *em = NULL;
     struct period *compiled = period_compile(spec, &ec, &em);
     if (compiled == NULL)
         moncf_err(ps, specoff + (size_t)(ec > 0 ? ec - 1 : 0),
-             "%s: bad period \"%s\": %s", ps->ctx, spec,
-             em ? em : "syntax error");
+                  "%s: bad period \"%s\": %s", ps->ctx, spec,
+                  em ? em : "syntax error");
     s->periods = xrealloc(s->periods, (s->nperiods + 1) * sizeof(*s->periods));
     struct period_def *p = &s->periods[s->nperiods];
     memset(p, 0, sizeof(*p));
@@ -706,8 +742,9 @@ moncf_watch_line(struct pstate *ps)
     if (!ps->in_service) {
         /* svc == SIZE_MAX: after a bad service line, already reported. */
         if (ps->svc != SIZE_MAX)
-            moncf_err(ps, kw.off, "watch %s: found \"%.*s\", expected \"service\"",
-                 moncf_cur_watch(ps)->name, WARG(l, kw));
+            moncf_err(ps, kw.off,
+                      "watch %s: found \"%.*s\", expected \"service\"",
+                      moncf_cur_watch(ps)->name, WARG(l, kw));
         return;
     }
     if (is_env(l, &eq)) {
@@ -740,31 +777,36 @@ moncf_watch_line(struct pstate *ps)
         }
     if (d == NULL) {
         moncf_err(ps, kw.off, "%s: found \"%.*s\", expected a %s", ps->ctx,
-             WARG(l, kw), ps->in_period
-                 ? "period keyword (alert, upalert, startupalert, "
-                   "alertevery, alertafter, numalerts, upalertafter, "
-                   "no_comp_alerts)"
-                 : "service keyword (interval, monitor, period, depend, "
-                   "...)");
+                  WARG(l, kw),
+                  ps->in_period
+                      ? "period keyword (alert, upalert, startupalert, "
+                        "alertevery, alertafter, numalerts, upalertafter, "
+                        "no_comp_alerts)"
+                      : "service keyword (interval, monitor, period, depend, "
+                        "...)");
         return;
     }
     if (d->in_period && !ps->in_period) {
-        moncf_err(ps, kw.off, "%s: found \"%s\" outside a period, expected "
-             "\"period\" before it", ps->ctx, d->name);
+        moncf_err(ps, kw.off,
+                  "%s: found \"%s\" outside a period, expected "
+                  "\"period\" before it",
+                  ps->ctx, d->name);
         return;
     }
     if (!d->in_period && ps->in_period) {
-        moncf_err(ps, kw.off, "%s: found \"%s\" inside period \"%s\", expected a "
-             "period keyword; service keywords go before the first period",
-             ps->ctx, d->name, moncf_cur_per(ps)->label ? moncf_cur_per(ps)->label
-                                                  : moncf_cur_per(ps)->spec);
+        moncf_err(ps, kw.off,
+                  "%s: found \"%s\" inside period \"%s\", expected a "
+                  "period keyword; service keywords go before the first period",
+                  ps->ctx, d->name,
+                  moncf_cur_per(ps)->label ? moncf_cur_per(ps)->label
+                                           : moncf_cur_per(ps)->spec);
         return;
     }
     bool repeatable = d->fn == kw_alert || d->fn == kw_exclude_hosts;
     uint64_t *seen = d->in_period ? &ps->per_seen : &ps->svc_seen;
     if (!repeatable && (*seen & (1ull << di)))
         moncf_warn(ps, kw.off, "%s: %s given twice; the last one counts",
-              ps->ctx, d->name);
+                   ps->ctx, d->name);
     *seen |= 1ull << di;
     d->fn(ps, d, kw.off, argoff);
 }

@@ -18,15 +18,16 @@ moncf_err(struct pstate *ps, size_t off, const char *fmt, ...)
 {
     int line, col;
     va_list ap;
+    const char *file = ps->l->file ? ps->l->file : ps->file;
     moncf_pos(ps->l, off, &line, &col);
     va_start(ap, fmt);
     if (ps->keypath != NULL && ps->keypath[0] != '\0') {
         char *msg = xvasprintf(fmt, ap);
-        diag_add(ps->errs, DIAG_ERROR, ps->file, line, col, "%s: %s",
+        diag_add(ps->errs, DIAG_ERROR, file, line, col, "%s: %s",
                  ps->keypath, msg);
         free(msg);
     } else
-        diag_vadd(ps->errs, DIAG_ERROR, ps->file, line, col, fmt, ap);
+        diag_vadd(ps->errs, DIAG_ERROR, file, line, col, fmt, ap);
     va_end(ap);
 }
 
@@ -35,15 +36,16 @@ moncf_warn(struct pstate *ps, size_t off, const char *fmt, ...)
 {
     int line, col;
     va_list ap;
+    const char *file = ps->l->file ? ps->l->file : ps->file;
     moncf_pos(ps->l, off, &line, &col);
     va_start(ap, fmt);
     if (ps->keypath != NULL && ps->keypath[0] != '\0') {
         char *msg = xvasprintf(fmt, ap);
-        diag_add(&ps->cfg->warnings, DIAG_WARNING, ps->file, line, col,
+        diag_add(&ps->cfg->warnings, DIAG_WARNING, file, line, col,
                  "%s: %s", ps->keypath, msg);
         free(msg);
     } else
-        diag_vadd(&ps->cfg->warnings, DIAG_WARNING, ps->file, line, col,
+        diag_vadd(&ps->cfg->warnings, DIAG_WARNING, file, line, col,
                   fmt, ap);
     va_end(ap);
 }
@@ -119,8 +121,8 @@ moncf_cur_note(struct pstate *ps)
 /* A decimal number in [min, max]; errors name what: "found "x", expected
  * what from min to max". */
 bool
-moncf_word_uint(struct pstate *ps, const struct moncf_word *w, long min, long max,
-          const char *what, long *out)
+moncf_word_uint(struct pstate *ps, const struct moncf_word *w, long min,
+                long max, const char *what, long *out)
 {
     const struct moncf_line *l = ps->l;
     long v = 0;
@@ -134,7 +136,7 @@ moncf_word_uint(struct pstate *ps, const struct moncf_word *w, long min, long ma
     }
     if (!ok || v < min || v > max) {
         moncf_err(ps, w->off, "%s: found \"%.*s\", expected %s from %ld to %ld",
-             ps->ctx, WARG(l, *w), what, min, max);
+                  ps->ctx, WARG(l, *w), what, min, max);
         return false;
     }
     *out = v;
@@ -143,18 +145,19 @@ moncf_word_uint(struct pstate *ps, const struct moncf_word *w, long min, long ma
 
 bool
 moncf_word_time(struct pstate *ps, const struct moncf_word *w, bool positive,
-          int64_t *ms)
+                int64_t *ms)
 {
     char *t = moncf_wstr(ps->l, w);
     int ec = 0;
     bool ok = true;
     if (timeval_parse_ms(t, ms, &ec) < 0) {
         moncf_err(ps, w->off, "%s: found \"%s\", expected " TIME_EXPECTED,
-             ps->ctx, t);
+                  ps->ctx, t);
         ok = false;
     } else if (positive && *ms <= 0) {
-        moncf_err(ps, w->off, "%s: found \"%s\", expected a positive time value",
-             ps->ctx, t);
+        moncf_err(ps, w->off,
+                  "%s: found \"%s\", expected a positive time value", ps->ctx,
+                  t);
         ok = false;
     }
     free(t);
@@ -181,19 +184,21 @@ moncf_word_bool(const struct moncf_line *l, const struct moncf_word *w)
 /* Exactly one word after a keyword: an error names the keyword and what
  * was expected. */
 bool
-moncf_one_word(struct pstate *ps, const char *kw, size_t argoff, const char *what,
-         struct moncf_word *w)
+moncf_one_word(struct pstate *ps, const char *kw, size_t argoff,
+               const char *what, struct moncf_word *w)
 {
     struct moncf_word ws[2];
     size_t n = moncf_split(ps->l, argoff, ws, 2);
     if (n == 0) {
         moncf_err(ps, argoff, "%s: found end of line, expected %s after \"%s\"",
-             ps->ctx, what, kw);
+                  ps->ctx, what, kw);
         return false;
     }
     if (n > 1) {
-        moncf_err(ps, ws[1].off, "%s: found \"%.*s\", expected end of line after "
-             "%s", ps->ctx, WARG(ps->l, ws[1]), kw);
+        moncf_err(ps, ws[1].off,
+                  "%s: found \"%.*s\", expected end of line after "
+                  "%s",
+                  ps->ctx, WARG(ps->l, ws[1]), kw);
         return false;
     }
     *w = ws[0];
@@ -207,10 +212,9 @@ moncf_no_words(struct pstate *ps, const char *kw, size_t argoff)
     if (moncf_split(ps->l, argoff, &w, 1) == 0)
         return true;
     moncf_err(ps, w.off, "%s: found \"%.*s\", expected end of line after %s",
-         ps->ctx, WARG(ps->l, w), kw);
+              ps->ctx, WARG(ps->l, w), kw);
     return false;
 }
-
 
 void
 moncf_set_ctx(struct pstate *ps)

@@ -104,8 +104,8 @@ static bool
 is_global(const struct moncf_line *l, size_t *namelen, size_t *valoff)
 {
     size_t i = 0;
-    while (i < l->len && (moncf_is_tag_char(l->s[i]) && l->s[i] != '.'
-                          && l->s[i] != '-'))
+    while (i < l->len
+           && (moncf_is_tag_char(l->s[i]) && l->s[i] != '.' && l->s[i] != '-'))
         i++;
     if (i == 0)
         return false;
@@ -137,8 +137,10 @@ global_size(struct pstate *ps, const struct moncf_word *w, size_t *out)
     }
     v *= mul;
     if (i == 0 || i != n || mul == 0 || v < 1024 || v > (1u << 30)) {
-        moncf_err(ps, w->off, "output_max: found \"%.*s\", expected a size from "
-             "1k to 1024M (bytes, or with suffix k or M)", WARG(l, *w));
+        moncf_err(ps, w->off,
+                  "output_max: found \"%.*s\", expected a size from "
+                  "1k to 1024M (bytes, or with suffix k or M)",
+                  WARG(l, *w));
         return;
     }
     *out = (size_t)v;
@@ -154,8 +156,10 @@ parse_global(struct pstate *ps, size_t namelen, size_t valoff)
             && memcmp(gdefs[i].name, l->s, namelen) == 0)
             d = &gdefs[i];
     if (d == NULL) {
-        moncf_err(ps, 0, "found \"%.*s\", expected a global variable name "
-             "(unknown variable)", (int)namelen, l->s);
+        moncf_err(ps, 0,
+                  "found \"%.*s\", expected a global variable name "
+                  "(unknown variable)",
+                  (int)namelen, l->s);
         return;
     }
     char *gp = (char *)&ps->cfg->g + d->off;
@@ -173,17 +177,21 @@ parse_global(struct pstate *ps, size_t namelen, size_t valoff)
             struct moncf_word ws[16];
             size_t n = moncf_split(l, valoff, ws, 16);
             if (n == 0) {
-                moncf_err(ps, valoff, "authtype: found end of line, expected "
-                     "getpwnam, shadow, userfile, pam or trustlocal");
+                moncf_err(ps, valoff,
+                          "authtype: found end of line, expected "
+                          "getpwnam, shadow, userfile, pam or trustlocal");
                 return;
             }
             for (size_t i = 0; i < n && i < 16; i++)
-                if (!moncf_weq(l, &ws[i], "getpwnam") && !moncf_weq(l, &ws[i], "shadow")
-                    && !moncf_weq(l, &ws[i], "userfile") && !moncf_weq(l, &ws[i], "pam")
+                if (!moncf_weq(l, &ws[i], "getpwnam")
+                    && !moncf_weq(l, &ws[i], "shadow")
+                    && !moncf_weq(l, &ws[i], "userfile")
+                    && !moncf_weq(l, &ws[i], "pam")
                     && !moncf_weq(l, &ws[i], "trustlocal")) {
-                    moncf_err(ps, ws[i].off, "authtype: found \"%.*s\", expected "
-                         "getpwnam, shadow, userfile, pam or trustlocal",
-                         WARG(l, ws[i]));
+                    moncf_err(ps, ws[i].off,
+                              "authtype: found \"%.*s\", expected "
+                              "getpwnam, shadow, userfile, pam or trustlocal",
+                              WARG(l, ws[i]));
                     return;
                 }
         }
@@ -194,9 +202,10 @@ parse_global(struct pstate *ps, size_t namelen, size_t valoff)
                 if (nw == 1 && moncf_weq(l, &w, facilities[i]))
                     ok = true;
             if (!ok) {
-                moncf_err(ps, valoff, "syslog_facility: found \"%s\", expected a "
-                     "syslog facility (daemon, local0 ... local7, ...)",
-                     l->s + valoff);
+                moncf_err(ps, valoff,
+                          "syslog_facility: found \"%s\", expected a "
+                          "syslog facility (daemon, local0 ... local7, ...)",
+                          l->s + valoff);
                 return;
             }
         }
@@ -216,13 +225,13 @@ parse_global(struct pstate *ps, size_t namelen, size_t valoff)
 
     if (nw == 0 && d->type != G_UNACK) {
         moncf_err(ps, valoff, "%s: found end of line, expected a value",
-             d->name);
+                  d->name);
         return;
     }
     struct moncf_word ws[2];
     if (moncf_split(l, valoff, ws, 2) > 1 && d->type != G_PERIOD) {
         moncf_err(ps, ws[1].off, "%s: found \"%.*s\", expected end of line",
-             d->name, WARG(l, ws[1]));
+                  d->name, WARG(l, ws[1]));
         return;
     }
     switch (d->type) {
@@ -243,7 +252,7 @@ parse_global(struct pstate *ps, size_t namelen, size_t valoff)
         int b = nw == 0 ? 1 : moncf_word_bool(l, &w);
         if (b < 0)
             moncf_err(ps, w.off, "%s: found \"%.*s\", expected yes or no",
-                 d->name, WARG(l, w));
+                      d->name, WARG(l, w));
         else
             *(bool *)(void *)gp = b == 1;
         break;
@@ -257,8 +266,10 @@ parse_global(struct pstate *ps, size_t namelen, size_t valoff)
         else if (moncf_weq(l, &w, "hm"))
             *db = DEP_BEHAVIOR_HOST;
         else
-            moncf_err(ps, w.off, "dep_behavior: found \"%.*s\", expected a, m "
-                 "or hm", WARG(l, w));
+            moncf_err(ps, w.off,
+                      "dep_behavior: found \"%.*s\", expected a, m "
+                      "or hm",
+                      WARG(l, w));
         break;
     }
     case G_PERIOD: {
@@ -268,7 +279,8 @@ parse_global(struct pstate *ps, size_t namelen, size_t valoff)
         struct period *p = period_compile(l->s + valoff, &ec, &em);
         if (p == NULL) {
             moncf_err(ps, valoff + (size_t)(ec > 0 ? ec - 1 : 0),
-                 "exclude_period: bad period: %s", em ? em : "syntax error");
+                      "exclude_period: bad period: %s",
+                      em ? em : "syntax error");
             break;
         }
         period_free(g->exclude_period);
@@ -309,13 +321,16 @@ start_group(struct pstate *ps)
     size_t n = moncf_split(l, 0, w, 2);
     ps->blk = BLK_NONE;
     if (n < 2) {
-        moncf_err(ps, l->len, "found end of line, expected a hostgroup name "
-             "after \"hostgroup\"");
+        moncf_err(ps, l->len,
+                  "found end of line, expected a hostgroup name "
+                  "after \"hostgroup\"");
         return;
     }
     if (!moncf_is_tag(l, &w[1])) {
-        moncf_err(ps, w[1].off, "found \"%.*s\", expected a hostgroup name of "
-             "letters, digits, \"-\", \".\" or \"_\"", WARG(l, w[1]));
+        moncf_err(ps, w[1].off,
+                  "found \"%.*s\", expected a hostgroup name of "
+                  "letters, digits, \"-\", \".\" or \"_\"",
+                  WARG(l, w[1]));
         return;
     }
     char *name = moncf_wstr(l, &w[1]);
@@ -330,8 +345,10 @@ start_group(struct pstate *ps)
         g->implicit = false;
     } else {
         if (g != NULL)
-            moncf_err(ps, w[1].off, "hostgroup %s defined twice (first at line "
-                 "%d)", name, g->line);
+            moncf_err(ps, w[1].off,
+                      "hostgroup %s defined twice (first at line "
+                      "%d)",
+                      name, g->line);
         cfg->groups = xrealloc(cfg->groups,
                                (cfg->ngroups + 1) * sizeof(*cfg->groups));
         g = &cfg->groups[cfg->ngroups++];
@@ -355,11 +372,12 @@ group_more(struct pstate *ps)
     const struct moncf_line *l = ps->l;
     struct moncf_word w;
     (void)moncf_split(l, 0, &w, 1);
-    if (moncf_weq(l, &w, "watch") || moncf_weq(l, &w, "view") || moncf_weq(l, &w, "alias")
-        || moncf_weq(l, &w, "service")) {
-        moncf_err(ps, w.off, "hostgroup %s: found \"%.*s\", expected host names; "
-             "a blank line must end a hostgroup",
-             ps->cfg->groups[ps->cur].name, WARG(l, w));
+    if (moncf_weq(l, &w, "watch") || moncf_weq(l, &w, "view")
+        || moncf_weq(l, &w, "alias") || moncf_weq(l, &w, "service")) {
+        moncf_err(ps, w.off,
+                  "hostgroup %s: found \"%.*s\", expected host names; "
+                  "a blank line must end a hostgroup",
+                  ps->cfg->groups[ps->cur].name, WARG(l, w));
         ps->blk = BLK_NONE;
         return false;
     }
@@ -381,6 +399,7 @@ add_view_groups(struct pstate *ps, size_t from)
         struct view_note *vn = &ps->vn[ps->nvn++];
         vn->v = ps->cur;
         vn->group = moncf_wstr(l, &w[i]);
+        vn->file = l->file;
         moncf_pos(l, w[i].off, &vn->line, &vn->col);
     }
     free(w);
@@ -397,17 +416,20 @@ start_view(struct pstate *ps)
     ps->blk = BLK_NONE;
     if (n < 2 || !moncf_is_tag(l, &w[1])) {
         if (n < 2)
-            moncf_err(ps, l->len, "found end of line, expected a view name "
-                 "after \"view\"");
+            moncf_err(ps, l->len,
+                      "found end of line, expected a view name "
+                      "after \"view\"");
         else
-            moncf_err(ps, w[1].off, "found \"%.*s\", expected a view name of "
-                 "letters, digits, \"-\", \".\" or \"_\"", WARG(l, w[1]));
+            moncf_err(ps, w[1].off,
+                      "found \"%.*s\", expected a view name of "
+                      "letters, digits, \"-\", \".\" or \"_\"",
+                      WARG(l, w[1]));
         return;
     }
     for (size_t i = 0; i < cfg->nviews; i++)
         if (moncf_weq(l, &w[1], cfg->views[i].name))
             moncf_err(ps, w[1].off, "view %s defined twice (first at line %d)",
-                 cfg->views[i].name, cfg->views[i].line);
+                      cfg->views[i].name, cfg->views[i].line);
     cfg->views = xrealloc(cfg->views, (cfg->nviews + 1) * sizeof(*cfg->views));
     struct view *v = &cfg->views[cfg->nviews];
     memset(v, 0, sizeof(*v));
@@ -428,21 +450,24 @@ start_alias(struct pstate *ps)
     size_t n = moncf_split(l, 0, w, 3);
     ps->blk = BLK_NONE;
     if (n < 2 || !moncf_is_tag(l, &w[1])) {
-        moncf_err(ps, n < 2 ? l->len : w[1].off, "found %s%.*s%s, expected an "
-             "alias name after \"alias\"", n < 2 ? "end of line" : "\"",
-             n < 2 ? 0 : (int)w[1].len, n < 2 ? "" : l->s + w[1].off,
-             n < 2 ? "" : "\"");
+        moncf_err(ps, n < 2 ? l->len : w[1].off,
+                  "found %s%.*s%s, expected an "
+                  "alias name after \"alias\"",
+                  n < 2 ? "end of line" : "\"", n < 2 ? 0 : (int)w[1].len,
+                  n < 2 ? "" : l->s + w[1].off, n < 2 ? "" : "\"");
         return;
     }
     if (n > 2) {
-        moncf_err(ps, w[2].off, "alias: found \"%.*s\", expected end of line "
-             "after the alias name", WARG(l, w[2]));
+        moncf_err(ps, w[2].off,
+                  "alias: found \"%.*s\", expected end of line "
+                  "after the alias name",
+                  WARG(l, w[2]));
         return;
     }
     for (size_t i = 0; i < cfg->naliases; i++)
         if (moncf_weq(l, &w[1], cfg->aliases[i].name))
             moncf_err(ps, w[1].off, "alias %s defined twice (first at line %d)",
-                 cfg->aliases[i].name, cfg->aliases[i].line);
+                      cfg->aliases[i].name, cfg->aliases[i].line);
     cfg->aliases = xrealloc(cfg->aliases,
                             (cfg->naliases + 1) * sizeof(*cfg->aliases));
     struct alias *a = &cfg->aliases[cfg->naliases];
@@ -465,23 +490,28 @@ start_watch(struct pstate *ps)
     ps->in_service = ps->in_period = false;
     ps->svc = 0;
     if (n < 2) {
-        moncf_err(ps, l->len, "found end of line, expected a hostgroup name "
-             "after \"watch\"");
+        moncf_err(ps, l->len,
+                  "found end of line, expected a hostgroup name "
+                  "after \"watch\"");
         return;
     }
     if (!moncf_is_tag(l, &w[1])) {
-        moncf_err(ps, w[1].off, "found \"%.*s\", expected a hostgroup name of "
-             "letters, digits, \"-\", \".\" or \"_\"", WARG(l, w[1]));
+        moncf_err(ps, w[1].off,
+                  "found \"%.*s\", expected a hostgroup name of "
+                  "letters, digits, \"-\", \".\" or \"_\"",
+                  WARG(l, w[1]));
         return;
     }
     if (n > 2)
-        moncf_warn(ps, w[2].off, "watch %.*s: \"%.*s\" and the rest of the line "
-              "ignored (as mon does)", WARG(l, w[1]), WARG(l, w[2]));
+        moncf_warn(ps, w[2].off,
+                   "watch %.*s: \"%.*s\" and the rest of the line "
+                   "ignored (as mon does)",
+                   WARG(l, w[1]), WARG(l, w[2]));
     char *name = moncf_wstr(l, &w[1]);
     struct watch *old = config_find_watch(cfg, name);
     if (old != NULL)
-        moncf_err(ps, w[1].off, "watch %s defined twice (first at line %d)", name,
-             old->line);
+        moncf_err(ps, w[1].off, "watch %s defined twice (first at line %d)",
+                  name, old->line);
     if (config_find_group(cfg, name) == NULL) {
         cfg->groups = xrealloc(cfg->groups,
                                (cfg->ngroups + 1) * sizeof(*cfg->groups));
@@ -541,10 +571,13 @@ parse_line(struct pstate *ps)
     } else if (ps->blk == BLK_WATCH) {
         moncf_watch_line(ps);
     } else {
-        moncf_err(ps, w.off, "found \"%.*s\", expected a global variable "
-             "(name = value), hostgroup, view, alias or watch%s",
-             WARG(l, w), moncf_weq(l, &w, "service") || moncf_weq(l, &w, "period")
-                 ? " (a blank line ends a watch)" : "");
+        moncf_err(ps, w.off,
+                  "found \"%.*s\", expected a global variable "
+                  "(name = value), hostgroup, view, alias or watch%s",
+                  WARG(l, w),
+                  moncf_weq(l, &w, "service") || moncf_weq(l, &w, "period")
+                      ? " (a blank line ends a watch)"
+                      : "");
     }
 }
 
@@ -563,7 +596,8 @@ finish(struct pstate *ps)
     for (size_t i = 0; i < ps->nvn; i++) {
         struct view_note *vn = &ps->vn[i];
         if (config_find_group(cfg, vn->group) == NULL)
-            diag_add(ps->errs, DIAG_ERROR, ps->file, vn->line, vn->col,
+            diag_add(ps->errs, DIAG_ERROR, vn->file ? vn->file : ps->file,
+                     vn->line, vn->col,
                      "view %s: hostgroup %s is not defined",
                      cfg->views[vn->v].name, vn->group);
     }
@@ -571,7 +605,8 @@ finish(struct pstate *ps)
         struct ref_note *rn = &ps->rn[i];
         struct watch *w = &cfg->watches[rn->w];
         if (config_find_service(cfg, rn->group, rn->service) == NULL)
-            diag_add(ps->errs, DIAG_ERROR, ps->file, rn->line, rn->col,
+            diag_add(ps->errs, DIAG_ERROR, rn->file ? rn->file : ps->file,
+                     rn->line, rn->col,
                      "watch %s service %s: %s refers to %s:%s, which is not "
                      "defined", w->name, w->services[rn->s].name, rn->kw,
                      rn->group, rn->service);

@@ -86,8 +86,9 @@ static const char *const wday_names[7] = {
 
 /* One range of one scale, in the scale's own terms (month 0-11, weekday
  * 0-6 Sunday first, week 0-5, yday 0-365, the rest as written).  Values
- * are doubles because Perl compares numbers so: a yday of "4.0000000000000001"
- * passes Perl's check as "4" yet never equals an integer. */
+ * are doubles because Perl compares so: yd {5.000000000000001} passes
+ * Perl's check (it prints as "4" after the decrement) yet never equals
+ * a day. */
 struct prange {
     double lo, hi;              /* hi only for is_range */
     bool is_range;

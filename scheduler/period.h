@@ -15,9 +15,12 @@
 
 struct period;                  /* opaque compiled spec */
 
-/* Compile spec.  Returns a new period or NULL; on NULL, *errcol is the
- * 1-based column in spec where the error was found and *errmsg (static
- * string) says what was expected. */
+/* Compile spec (NULL is blank).  Returns a new period, owned by the
+ * caller (period_free()), with *errcol 0 and *errmsg NULL; or NULL, with
+ * *errcol the 1-based column in spec where the error was found and
+ * *errmsg (static string) saying what was expected.  Unlike inPeriod(),
+ * which only looks at a sub-period when it gets to it, any malformed
+ * sub-period refuses the whole spec.  errcol, errmsg may be NULL. */
 struct period *period_compile(const char *spec, int *errcol,
                               const char **errmsg);
 void period_free(struct period *p);

@@ -363,8 +363,18 @@ job_check_exit(struct spawner *sp, struct spawn_job *j, int64_t now_ns)
     /* Peek first (WNOWAIT): the zombie leader keeps its pid, so the group
      * id cannot be reused while we kill what is left of a late group. */
     if (waitid(P_PID, (id_t)j->pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0) {
-        if (errno != ECHILD)
+        if (errno != ECHILD) {
             log_warn("%s: waitid", j->label);
+            return;
+        }
+        /* Reaped behind our back: the status is lost, but a readable
+         * pidfd must not spin the loop.  Report a failure. */
+        log_warnx("%s: pid %d was reaped elsewhere, exit status unknown",
+                  j->label, (int)j->pid);
+        memset(&si, 0, sizeof si);
+        si.si_code = CLD_EXITED;
+        si.si_status = 255;
+        job_finish(sp, j, &si, now_ns);
         return;
     }
     if (si.si_pid == 0)

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alertq.h"
 #include "depexpr.h"
 #include "log.h"
 #include "loop.h"
@@ -33,7 +34,6 @@
 #include "spawner.h"
 #include "xalloc.h"
 
-#define SVCTAB_ALERT_TIMEOUT_MS_DEFAULT 60000
 #define SVCTAB_HISTLENGTH_DEFAULT 100
 #define SVCTAB_HISTLINE_MAX 4096          /* longer history lines are cut */
 #define SVCTAB_DEP_RECUR_DEFAULT 10
@@ -58,6 +58,7 @@ struct host_ref {
 struct svctab {
     struct loop *lp;
     struct spawner *sp;
+    struct alertq *aq;
     struct config *cfg;
     struct svc_rt **svcs;
     size_t nsvcs, capsvcs;
@@ -356,7 +357,8 @@ history_add(struct svctab *s, const char *line)
         s->hist_start = (s->hist_start + 1) % s->hist_cap;
         s->hist_n--;
     }
-    hp = xstrndup(line, SVCTAB_HISTLINE_MAX);
+    /* xstrndup copies exactly n bytes: bound the length first. */
+    hp = xstrndup(line, strnlen(line, SVCTAB_HISTLINE_MAX));
     s->hist[(s->hist_start + s->hist_n) % s->hist_cap] = hp;
     s->hist_n++;
 }
@@ -523,37 +525,6 @@ alert_hosts(const struct svc_rt *rt)
 
 /* ---- alerts ---- */
 
-struct alert_run {
-    char *label;                /* "watch/service alert NAME" */
-};
-
-static void
-alert_done(void *arg, const struct spawn_result *r, int64_t now_ns)
-{
-    struct alert_run *ar = arg;
-
-    (void)now_ns;
-    if (r->spawn_errno != 0) {
-        log_warnx("%s: could not run: %s", ar->label,
-                  strerror(r->spawn_errno));
-    } else if (r->timed_out) {
-        char dl[32];
-        fmt_deadline(r->timeout_ms, dl, sizeof dl);
-        log_warnx("%s: timed out after %s", ar->label, dl);
-    } else if (r->signaled) {
-        log_warnx("%s: killed by signal %d", ar->label, r->termsig);
-    } else if (r->exit_code != 0) {
-        size_t first = strcspn(r->output, "\n");
-        log_warnx("%s: exited %d%s%.*s", ar->label, r->exit_code,
-                  first > 0 ? ": " : "", (int)(first > 200 ? 200 : first),
-                  r->output);
-    } else {
-        log_debug("%s: delivered", ar->label);
-    }
-    free(ar->label);
-    free(ar);
-}
-
 static const char *
 alert_history_type(const struct alert_action *a)
 {
@@ -585,8 +556,8 @@ alert_start(struct svc_rt *rt, const struct alert_action *a,
                                                       : "";
     const char *detail = rt->st.last_detail != NULL ? rt->st.last_detail : "";
     struct spawn_vec argv, env;
-    struct spawn_req req;
-    struct alert_run *ar;
+    struct alertq_alert qa;
+    char *label;
     long long now_s = now_wall_ms / 1000;
     size_t alen;
 
@@ -660,31 +631,24 @@ alert_start(struct svc_rt *rt, const struct alert_action *a,
         input = xasprintf("%s\n%s%s", summary, detail, nl ? "\n" : "");
     }
 
-    ar = xcalloc(1, sizeof *ar);
-    ar->label = xasprintf("%s: %s %s", rt->label,
-                          a->redistribute ? "redistribute"
-                                          : alert_history_type(a),
-                          cargv[0]);
-    memset(&req, 0, sizeof req);
-    req.label = ar->label;
-    req.path = path;
-    req.argv = argv.v;
-    req.envp = env.v;
-    req.has_input = true;
-    req.input = input;
-    req.input_len = strlen(input);
-    req.timeout_ms = s->cfg->g.alert_timeout_ms > 0
-                     ? s->cfg->g.alert_timeout_ms
-                     : SVCTAB_ALERT_TIMEOUT_MS_DEFAULT;
-    req.output_max = s->cfg->g.output_max_bytes;
-    req.priority = true;
-    req.done = alert_done;
-    req.arg = ar;
+    label = xasprintf("%s: %s %s", rt->label,
+                      a->redistribute ? "redistribute" : alert_history_type(a),
+                      cargv[0]);
+    memset(&qa, 0, sizeof qa);
+    qa.label = label;
+    qa.group = rt->watch->name;
+    qa.service = svc->name;
+    qa.type = alert_type_name(a->type);
+    qa.program = path;
+    qa.argv = argv.v;
+    qa.envp = env.v;
+    qa.input = input;
     if (!a->redistribute)
         log_info("%s: calling %s %s (%s) %s", rt->label,
                  alert_history_type(a), cargv[0], args,
                  summary[0] != '\0' ? summary : "(NO SUMMARY)");
-    (void)spawn_submit(s->sp, &req);
+    alertq_send(s->aq, &qa);
+    free(label);
 
     /* mon's history: redistributions do not count. */
     if (!a->redistribute) {
@@ -1017,12 +981,13 @@ rt_free(struct svctab *s, struct svc_rt *rt)
 }
 
 struct svctab *
-svctab_new(struct loop *lp, struct spawner *sp)
+svctab_new(struct loop *lp, struct spawner *sp, struct alertq *aq)
 {
     struct svctab *s = xcalloc(1, sizeof *s);
 
     s->lp = lp;
     s->sp = sp;
+    s->aq = aq;
     s->rand_state = (unsigned)loop_clock_mono_ns() ^ (unsigned)getpid() ^
                     0x9e3779b9u;
     if (s->rand_state == 0)
@@ -1084,6 +1049,8 @@ svctab_set_config(struct svctab *s, struct config *cfg)
     int64_t now_ns = loop_now_ns(s->lp);
     bool first = !s->started;
     int64_t randstart = cfg->g.randstart_ms;
+
+    alertq_configure(s->aq, &cfg->g);
 
     for (size_t w = 0; w < cfg->nwatches; w++) {
         const struct watch *wa = &cfg->watches[w];

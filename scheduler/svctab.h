@@ -6,8 +6,9 @@
  * its struct svc_state (decide.h), its next due time, its running
  * monitor.  It acts and never decides: periods, dependencies and the
  * alert decision come from period.c, depexpr.c and decide.c; this module
- * builds argv and environment exactly as mon does, starts children
- * through the spawner, and writes mon's alert history and downtime log.
+ * builds argv and environment exactly as mon does, starts monitors
+ * through the spawner and alerts through alertq (spooled, retried), and
+ * writes mon's alert history and downtime log.
  */
 #ifndef MOND_SVCTAB_H
 #define MOND_SVCTAB_H
@@ -21,15 +22,19 @@
 
 struct loop;
 struct spawner;
+struct alertq;
 struct svctab;
 
-struct svctab *svctab_new(struct loop *lp, struct spawner *sp);
+/* The table starts monitors through sp and hands alerts to aq (both
+ * borrowed; they must outlive the table). */
+struct svctab *svctab_new(struct loop *lp, struct spawner *sp,
+                          struct alertq *aq);
 /* Stop every timer, detach running monitors (their results are
  * dropped) and free the table.  The config is not freed. */
 void svctab_free(struct svctab *s);
 
 /* Install cfg (the table borrows it until replaced; the caller keeps
- * ownership).  The first call schedules every service (now, or within
+ * ownership) and configure alertq from it.  The first call schedules every service (now, or within
  * randstart), reads historicfile, starts dtlog and sends startup alerts.
  * Later calls (reload) keep the state of every service whose (watch,
  * service) survives, including a running monitor; removed services'

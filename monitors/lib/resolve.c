@@ -131,9 +131,10 @@ resolve_all(struct resolve_req *reqs, size_t n, int family,
         nfds_t np = 0;
         for (int i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
             short ev = 0;
-            if (ARES_GETSOCK_READABLE(bits, i))
+            /* ARES_GETSOCK_WRITABLE shifts a signed 1 by up to 31 */
+            if ((unsigned)bits >> i & 1u)
                 ev |= POLLIN;
-            if (ARES_GETSOCK_WRITABLE(bits, i))
+            if ((unsigned)bits >> (i + ARES_GETSOCK_MAXNUM) & 1u)
                 ev |= POLLOUT;
             if (ev) {
                 pfd[np].fd = socks[i];

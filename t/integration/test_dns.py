@@ -123,6 +123,14 @@ class Nsd:
         self.log.close()
 
 
+@pytest.fixture(scope="module")
+def ns(tmp_path_factory):
+    """One nsd (serial 2024010101) shared by the query-mode tests."""
+    n = Nsd(str(tmp_path_factory.mktemp("ns")), "ns", 2024010101)
+    yield n
+    n.stop()
+
+
 @pytest.fixture
 def servers(tmp_path):
     started = []
@@ -293,8 +301,8 @@ def test_zone_ipv6_and_port_option(servers):
     ("SOA", "example.test", ["2024010101"], 0),
     ("SOA", "example.test", ["2024010100"], 2),
 ])
-def test_query_expectations(servers, qtype, name, expect, rc):
-    n = servers("ns", 2024010101)
+def test_query_expectations(ns, qtype, name, expect, rc):
+    n = ns
     args = ["-t", "5", "--query", name, "--type", qtype]
     for e in expect:
         args += ["--expect", e]
@@ -307,8 +315,8 @@ def test_query_expectations(servers, qtype, name, expect, rc):
                            else f"CRITICAL {name} {qtype}: ")
 
 
-def test_query_mx_mismatch_names_missing_and_unexpected(servers):
-    n = servers("ns", 1)
+def test_query_mx_mismatch_names_missing_and_unexpected(ns):
+    n = ns
     rc, out, err = dns("-t", "5", "--query", "example.test", "--type", "MX",
                        "--expect", "mail1.example.test", "--expect",
                        "mail3.example.test", n.addr)
@@ -320,8 +328,8 @@ def test_query_mx_mismatch_names_missing_and_unexpected(servers):
         "MX: 10 mail1.example.test, 20 mail2.example.test;")
 
 
-def test_query_without_expect_needs_a_record(servers):
-    n = servers("ns", 1)
+def test_query_without_expect_needs_a_record(ns):
+    n = ns
     rc, out, _ = dns("-t", "5", "--query", "www.example.test", n.addr)
     assert rc == 0, out
     rc, out, _ = dns("-t", "5", "--query", "nothere.example.test", n.addr)
@@ -336,8 +344,8 @@ def test_query_without_expect_needs_a_record(servers):
         "CRITICAL mail1.example.test: no AAAA record;")
 
 
-def test_query_truncated_answer_is_retried_over_tcp(servers):
-    n = servers("ns", 1)
+def test_query_truncated_answer_is_retried_over_tcp(ns):
+    n = ns
     rc, out, err = dns("-t", "5", "--query", "big.example.test", "--type",
                        "TXT", "--expect", BIG_TXT, n.addr)
     assert rc == 0, out + err

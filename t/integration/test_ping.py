@@ -5,9 +5,10 @@ namespace: `numgen inc mod 5 < 2 drop` drops exactly 2 echo requests of
 every 5.  (The kernel here may lack sch_netem; a counter-based drop is
 exact where netem's random loss would make the test flaky.)
 
-Addresses: 192.0.2.0/24 and 2001:db8::/64 on the veth pair, and
+Addresses: 192.0.2.0/24 and 2001:db8::/64 on the veth pair,
 198.18.0.0/22 routed from the monitor's namespace to the peer, where a
-blackhole route drops it silently.  Nothing touches the host's own
+blackhole route drops it silently, and 203.0.113.0/24 unreachable in the
+monitor's namespace.  Nothing touches the host's own
 network namespace; both namespaces are deleted afterwards.
 """
 import os
@@ -81,6 +82,7 @@ def nets():
         sh("ip", "-n", mon, "route", "add", "198.18.0.0/22", "via",
            "192.0.2.2")
         sh("ip", "-n", peer, "route", "add", "blackhole", "198.18.0.0/22")
+        sh("ip", "-n", mon, "route", "add", "unreachable", "203.0.113.0/24")
         r = subprocess.run(["ip", "netns", "exec", peer, "nft", "-f", "-"],
                            input=NFT_RULES, capture_output=True, text=True,
                            timeout=30)
@@ -193,6 +195,16 @@ def test_rtt_thresholds(nets):
     rc, out, err = ping("-c", "2", "--rtt-crit", "0.000001", "192.0.2.2",
                         netns=mon)
     assert rc == 2, out + err
+
+
+def test_send_error_is_the_reason(nets):
+    mon, _ = nets
+    rc, out, err = ping("-c", "2", "203.0.113.5", "192.0.2.2", netns=mon)
+    summary, _, details = parse_output(out)
+    assert rc == 2, out + err
+    assert summary == ["203.0.113.5"]
+    assert details["203.0.113.5"] == [
+        "CRITICAL 0/2 received, 100% loss; no reply, sendto: No route to host"]
 
 
 def test_thousand_silent_hosts_reported_at_deadline(nets):

@@ -324,8 +324,10 @@ def test_bad_config_refused_with_position(mond):
         """)
     r = run(mond.argv())
     assert r.returncode == 1
-    assert f"{mond.cf}:7:" in r.stderr or "mon.cf:7:" in r.stderr
-    assert "error" in r.stderr
+    # compiler form: file:line:col (col 9: "frobnicate" after 8 blanks)
+    assert f"{mond.cf}:7:9: error: " in r.stderr
+    assert "frobnicate" in r.stderr
+    assert r.stderr.rstrip().endswith("1 error(s), not starting")
     assert not os.path.exists(mond.path("runs"))
 
 
@@ -338,7 +340,8 @@ def test_sighup_broken_file_keeps_running(mond):
         f.write("\nwatch nosuchgroup\n    service x\n        frobnicate\n")
     p.send_signal(signal.SIGHUP)
     mond.wait_log("keeping the running configuration")
-    assert "mon.cf:" in mond.log() and "error" in mond.log()
+    n_lines = len(open(mond.cf).read().splitlines())
+    assert f"reload: {mond.cf}:{n_lines}:9: error: " in mond.log()
     n = len(mond.runs())
     mond.wait_runs(n + 3)
     assert p.poll() is None
@@ -414,3 +417,203 @@ def test_help_and_version():
     assert r.returncode == 0 and r.stdout.startswith("mond ")
     r = run([MOND, "-Z"])
     assert r.returncode == 2
+
+
+def test_downtime_log_and_alert_history(mond):
+    basic_cf(mond)
+    text = open(mond.cf).read()
+    mond.write("mon.cf", "dtlogging = yes\ndtlogfile = dt.log\n"
+               "historicfile = hist.log\n\n" + text)
+    mond.set_result(1, "h1 down\n")
+    mond.start()
+    mond.wait_records(1)
+    mond.set_result(0, "\n")
+    mond.wait_records(2)
+    dt = mond.path("log", "dt.log")
+    wait_until(lambda: os.path.exists(dt) and
+               any(not l.startswith("#") for l in open(dt)),
+               what="a downtime log line")
+    lines = open(dt).read().splitlines()
+    assert lines[0] == "#"
+    assert lines[1].startswith("# downtime log start ")
+    assert lines[2] == ("# time back up, group, service, first failure, "
+                        "downtime, interval, summary")
+    rec = [l for l in lines if not l.startswith("#")]
+    assert len(rec) == 1
+    f = rec[0].split(" ", 6)
+    back, first = int(f[0]), int(f[3])
+    assert f[1:3] == ["web", "http"]
+    assert int(f[4]) == back - first and first <= back
+    assert f[5] == "0"              # interval 0.2s, in whole seconds
+    assert f[6] == "h1 down"        # the failure's summary
+    hist = open(mond.path("log", "hist.log")).read().splitlines()
+    alert = mond.path("alert.d", "rec.alert")
+    assert len(hist) == 2
+    h0, h1 = hist[0].split(" "), hist[1].split(" ")
+    assert h0[:3] == ["alert", "web", "http"] and h0[3].isdigit()
+    assert hist[0].endswith(f" {alert} (extra1 {mond.rec}) h1 down")
+    assert h1[:3] == ["upalert", "web", "http"]
+
+
+def test_monitor_that_cannot_run_is_a_failure(mond):
+    basic_cf(mond)
+    text = open(mond.cf).read().replace("ctl.monitor -x 1", "absent.monitor")
+    mond.write("mon.cf", text)
+    mond.start()
+    recs = mond.wait_records(1)
+    assert recs[0]["stdin"].startswith("could not run: absent.monitor: ")
+    assert recs[0]["env"]["MON_RETVAL"] == "127"
+
+
+def test_hosts_argv_and_no_overlap(mond):
+    # A monitor slower than its interval is not started twice; the
+    # host list honours exclude_hosts and ";;".
+    mond.write("mon.d/slow.monitor", textwrap.dedent(f"""\
+        #!/bin/sh
+        echo "start $$ $*" >> {mond.path("trace")}
+        sleep 0.5
+        echo "end $$" >> {mond.path("trace")}
+        exit 0
+        """), mode=0o755)
+    mond.config("""
+        hostgroup g h1 h2 h3
+
+        watch g
+            service slow
+                interval 0.1s
+                monitor_timeout 10s
+                exclude_hosts h2
+                monitor slow.monitor -v
+            service nohosts
+                interval 1h
+                monitor ctl.monitor a b ;;
+        """)
+    mond.start()
+
+    def trace():
+        try:
+            return open(mond.path("trace")).read().splitlines()
+        except FileNotFoundError:
+            return []
+    wait_until(lambda: sum(l.startswith("end") for l in trace()) >= 3,
+               timeout=20, what="three slow runs")
+    t = trace()
+    # strictly start, end, start, end ...: never two at once
+    for i, l in enumerate(t):
+        assert l.startswith("start" if i % 2 == 0 else "end"), t
+        if i % 2 == 1:
+            assert l.split()[1] == t[i - 1].split()[1]
+    assert t[0].split(" ", 2)[2] == "-v h1 h3"
+    runs = mond.wait_runs(1)
+    assert runs[0].split(" ", 1)[1] == "a b"
+
+
+def test_failed_alert_retried_and_survives_restart(mond):
+    # flaky.alert fails while the file "alert_fail" exists, then behaves
+    # like the recording alert.
+    mond.write("alert.d/flaky.alert", textwrap.dedent(f"""\
+        #!/bin/sh
+        if [ -f {mond.path("alert_fail")} ]; then
+            echo try >> {mond.path("tries")}
+            echo "mail server refused"
+            exit 1
+        fi
+        exec {mond.path("alert.d", "rec.alert")} "$@"
+        """), mode=0o755)
+    basic_cf(mond)
+    text = open(mond.cf).read().replace("alert rec.alert", "alert flaky.alert")
+    mond.write("mon.cf", "alert_retry = 0.3s\nalert_retry_max = 0.3s\n\n" + text)
+    mond.write("alert_fail", "")
+    mond.set_result(1, "h1 down\n")
+    p = mond.start()
+
+    def tries():
+        try:
+            return len(open(mond.path("tries")).read().splitlines())
+        except FileNotFoundError:
+            return 0
+    wait_until(lambda: tries() >= 2, what="the alert to be retried")
+    assert "web/http: alert flaky.alert: exited 1: mail server refused; " \
+           "retry 1 in 300ms" in mond.log()
+    spool = mond.path("state", "spool")
+    assert len([f for f in os.listdir(spool) if f != "corrupt"]) == 1
+
+    # Stopped with the alert undelivered: it stays spooled ...
+    p.send_signal(signal.SIGTERM)
+    assert p.wait(timeout=10) == 0
+    mond.errf.close()
+    assert len([f for f in os.listdir(spool) if f != "corrupt"]) == 1
+    assert mond.records() == []
+
+    # ... and the next start delivers it (the service is fine by then,
+    # so this is the only alert).
+    os.unlink(mond.path("alert_fail"))
+    mond.set_result(0, "\n")
+    mond.start()
+    recs = mond.wait_records(1)
+    assert recs[0]["env"]["MON_ALERTTYPE"] == "failure"
+    assert recs[0]["stdin"] == "h1 down\n"
+    assert recs[0]["argv"][1:7] == ["-s", "http", "-g", "web", "-h", "h1 h2"]
+    wait_until(lambda: [f for f in os.listdir(spool) if f != "corrupt"] == [],
+               what="the spool to empty")
+    assert "1 undelivered alert(s) from a previous run" in mond.log()
+
+
+def test_dependencies_drop_hosts_and_skip_runs(mond):
+    # net/ping fails for h1.  web/http (hostdepend net:ping) then runs
+    # without h1; web/smtp (monitordepend net:ping) does not run at all.
+    d = mond.tmp
+    mond.write("mon.d/parent.monitor",
+               f"#!/bin/sh\necho x >> {d}/parent.runs\n"
+               f"{{ read -r rc; cat; exit \"$rc\"; }} < {d}/parent.ctl\n",
+               mode=0o755)
+    mond.write("mon.d/trace.monitor",
+               f"#!/bin/sh\nname=$1; shift\necho \"$*\" >> {d}/$name.trace\n",
+               mode=0o755)
+    mond.write("parent.ctl", "0\n\n")
+    mond.config(f"""
+        hostgroup net h1 h2
+        hostgroup web h1 h2
+
+        watch net
+            service ping
+                interval 0.2s
+                monitor_timeout 10s
+                monitor parent.monitor
+
+        watch web
+            service http
+                interval 0.2s
+                monitor_timeout 10s
+                hostdepend net:ping
+                monitor trace.monitor http
+            service smtp
+                interval 0.2s
+                monitor_timeout 10s
+                monitordepend net:ping
+                monitor trace.monitor smtp
+        """)
+    mond.start()
+
+    def lines(name):
+        try:
+            return open(os.path.join(d, name)).read().splitlines()
+        except FileNotFoundError:
+            return []
+    wait_until(lambda: len(lines("http.trace")) >= 2 and
+               len(lines("smtp.trace")) >= 2, what="runs while net is ok")
+    assert lines("http.trace")[0] == "h1 h2"
+
+    mond.write("parent.ctl", "1\nh1\nh1: no route\n")
+    n = len(lines("parent.runs"))
+    wait_until(lambda: len(lines("parent.runs")) >= n + 2,
+               what="net/ping to fail")
+    mond.wait_log("net/ping: ok -> fail after ")
+    smtp_before = len(lines("smtp.trace"))
+    http_before = len(lines("http.trace"))
+    wait_until(lambda: len(lines("http.trace")) >= http_before + 3,
+               what="http runs while net fails")
+    # every http run that started after the failure was seen lacks h1
+    assert lines("http.trace")[-1] == "h2"
+    # smtp is held back (at most one run was already under way)
+    assert len(lines("smtp.trace")) <= smtp_before + 1
