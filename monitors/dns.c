@@ -553,7 +553,7 @@ dns_report(struct report *rep, const struct dns_opts *o,
            const struct dns_server *s, const struct dns_server *master)
 {
     enum mon_status st = MON_OK;
-    char why[DNS_SHOW_MAX] = "";
+    char more[48] = "";
     char via[320] = "";
     if (s->rq.state != RESOLVE_OK) {
         report_item(rep, s->arg, MON_CRIT, "%s", s->rq.err);
@@ -590,7 +590,7 @@ dns_report(struct report *rep, const struct dns_opts *o,
     if (s->nvalues == 0)
         snprintf(ans, sizeof(ans), "no %s record", dns_type_name(o->qtype));
     if (s->nmore)
-        snprintf(why, sizeof(why), " (+%zu more)", s->nmore);
+        snprintf(more, sizeof(more), " (+%zu more)", s->nmore);
 
     char reason[DNS_SHOW_MAX] = "";
     if (s->err[0]) {
@@ -640,7 +640,7 @@ dns_report(struct report *rep, const struct dns_opts *o,
     report_item(rep, s->arg, st, "%s%s%s %s, %s%s: %s%s; %.1f ms; %s",
                 reason, reason[0] ? "; " : "", rcode_names[s->rcode],
                 s->aa ? "aa" : "not aa", serial, dns_type_name(o->qtype), ans,
-                why, secs * 1000.0, via);
+                more, secs * 1000.0, via);
     char label[300];
     snprintf(label, sizeof(label), "%s_time", s->arg);
     report_perf(rep, label, secs, "s", o->warn_s, o->crit_s, 0, NAN);

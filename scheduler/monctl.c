@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "monctl_mon.h"
 #include "period.h"
 
 enum {
@@ -44,6 +45,24 @@ static const struct subcmd subcmds[] = {
     { "period", "SPEC [EPOCH]",
       "print in or out: is EPOCH (default now) in the period SPEC?",
       cmd_period },
+    { "status", "[--quiet] [--json] [-s HOST] [-p PORT]",
+      "every service: state, since, next check, summary; exit 1 if any "
+      "fails", monctl_cmd_status },
+    { "failures", "[--json]", "the failing services (exit 1 if any)",
+      monctl_cmd_failures },
+    { "ack", "GROUP SERVICE TEXT...", "acknowledge a failure",
+      monctl_cmd_ack },
+    { "unack", "GROUP SERVICE", "drop an acknowledgement", monctl_cmd_unack },
+    { "disable", "service GROUP SERVICE | host HOST... | watch GROUP",
+      "stop checks and alerts", monctl_cmd_disable },
+    { "enable", "service GROUP SERVICE | host HOST... | watch GROUP",
+      "undo disable", monctl_cmd_enable },
+    { "test", "GROUP SERVICE", "run the service's monitor now",
+      monctl_cmd_test },
+    { "reload", "[auth]", "re-read the config keeping state (or auth.cf)",
+      monctl_cmd_reload },
+    { "trap", "GROUP SERVICE --status N --summary TEXT [--detail TEXT]",
+      "send a mon trap (UDP; -p is the trapport)", monctl_cmd_trap },
 };
 #define NSUBCMDS (sizeof(subcmds) / sizeof(subcmds[0]))
 

@@ -612,12 +612,12 @@ read_watches(struct ystate *ys, const struct ynode *map)
     }
 }
 
-struct config *
-parse_yaml(const char *path, struct diag_list *errs)
+/* The model from a loaded tree (path names it in messages); frees the
+ * tree. */
+static struct config *
+from_tree(const char *path, struct ytree *tp, struct diag_list *errs)
 {
-    struct ytree t;
-    if (yamltree_load(path, &t, errs) < 0)
-        return NULL;
+    struct ytree t = *tp;
     struct ystate ys;
     memset(&ys, 0, sizeof(ys));
     ys.file = path;
@@ -659,4 +659,23 @@ parse_yaml(const char *path, struct diag_list *errs)
     moncf_line_fini(&ys.l);
     yamltree_free(&t);
     return cfg;
+}
+
+struct config *
+parse_yaml(const char *path, struct diag_list *errs)
+{
+    struct ytree t;
+    if (yamltree_load(path, &t, errs) < 0)
+        return NULL;
+    return from_tree(path, &t, errs);
+}
+
+struct config *
+parse_yaml_buffer(const char *name, const char *text, size_t len,
+                  struct diag_list *errs)
+{
+    struct ytree t;
+    if (yamltree_load_string(name, text, len, &t, errs) < 0)
+        return NULL;
+    return from_tree(name, &t, errs);
 }

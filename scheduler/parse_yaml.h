@@ -5,6 +5,8 @@
 #ifndef MOND_PARSE_YAML_H
 #define MOND_PARSE_YAML_H
 
+#include <stddef.h>
+
 #include "config.h"
 #include "diag.h"
 
@@ -12,5 +14,10 @@
  * errs as "file:line:col: error: key.path: message".  Caller frees with
  * config_free(). */
 struct config *parse_yaml(const char *path, struct diag_list *errs);
+
+/* The same on text in memory (need not be NUL-terminated); name is used
+ * in messages and as cfg->path. */
+struct config *parse_yaml_buffer(const char *name, const char *text,
+                                 size_t len, struct diag_list *errs);
 
 #endif

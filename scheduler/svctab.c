@@ -1,6 +1,5 @@
 /*
- * svctab.c — the service table: scheduling, monitor and alert invocation,
- * alert history and downtime log.
+ * svctab.c — the service table: scheduling, monitor and alert invocation.
  *
  * Holds one struct svc_rt per (watch, service), each allocated on its own
  * so a running monitor's callback keeps a stable pointer across reloads.
@@ -11,12 +10,12 @@
  *   decide_startup()     startup alerts
  *   decide_next_interval_ms()  interval or failure_interval
  * What is left here is mon's mechanics: argv, environment and stdin of
- * children, the order of events, and two append-only log files.
+ * children and the order of events.  Alerts are delivered by alertq.c,
+ * history and downtime lines written by histlog.c.
  */
 #include "svctab.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +26,7 @@
 
 #include "alertq.h"
 #include "depexpr.h"
+#include "histlog.h"
 #include "log.h"
 #include "loop.h"
 #include "perfdata.h"
@@ -34,8 +34,6 @@
 #include "spawner.h"
 #include "xalloc.h"
 
-#define SVCTAB_HISTLENGTH_DEFAULT 100
-#define SVCTAB_HISTLINE_MAX 4096          /* longer history lines are cut */
 #define SVCTAB_DEP_RECUR_DEFAULT 10
 
 struct svc_rt {
@@ -49,6 +47,9 @@ struct svc_rt {
     int64_t run_start_ns;
     struct spawn_job *job;      /* monitor running (or queued) */
     int64_t state_since_wall_ms;
+    int64_t lateness_ns;        /* of the current run */
+    size_t index;               /* position in the table */
+    bool empty_warned;          /* "no hosts left" logged */
 };
 
 struct host_ref {
@@ -63,14 +64,14 @@ struct svctab {
     struct svc_rt **svcs;
     size_t nsvcs, capsvcs;
     bool started, stopped;
-    /* alert history: ring of histlength lines */
-    char **hist;
-    size_t hist_cap, hist_start, hist_n;
+    struct histlog *hist;       /* alert history */
     struct host_ref *dis_hosts;
     size_t ndis_hosts, capdis_hosts;
     char **dis_watches;
     size_t ndis_watches, capdis_watches;
     unsigned rand_state;
+    svctab_check_hook check_hook;
+    void *check_arg;
 };
 
 /* ---- small helpers ---- */
@@ -100,11 +101,9 @@ rand_below(struct svctab *s, int64_t n)
 static void
 fmt_duration(int64_t ms, char *buf, size_t n)
 {
-    int64_t s = ms / 1000;
+    int64_t s = ms > 0 ? ms / 1000 : 0;
     int64_t d = s / 86400, h = s / 3600 % 24, m = s / 60 % 60, sec = s % 60;
 
-    if (ms < 0)
-        s = 0;
     if (d > 0)
         snprintf(buf, n, "%lldd%lldh%lldm", (long long)d, (long long)h,
                  (long long)m);
@@ -163,26 +162,6 @@ logdir_path(const struct config *cfg, const char *name)
     if (name[0] == '/' || cfg->g.logdir == NULL)
         return xstrdup(name);
     return xasprintf("%s/%s", cfg->g.logdir, name);
-}
-
-/* Append one line to a file (O_APPEND: one write, whole line). */
-static int
-append_line(const char *path, const char *line)
-{
-    size_t len = strlen(line);
-    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-    ssize_t w;
-
-    if (fd < 0)
-        return -1;
-    w = write(fd, line, len);
-    if (w < 0 || (size_t)w != len) {
-        int e = w < 0 ? errno : EIO;
-        close(fd);
-        errno = e;
-        return -1;
-    }
-    return close(fd);
 }
 
 /* ---- lookup ---- */
@@ -325,96 +304,18 @@ has_word(const char *text, const char *word)
     return false;
 }
 
-/* ---- alert history, downtime log ---- */
-
-static void
-history_add(struct svctab *s, const char *line)
-{
-    size_t cap = s->cfg->g.histlength > 0 ? (size_t)s->cfg->g.histlength
-                                          : SVCTAB_HISTLENGTH_DEFAULT;
-    char *hp;
-
-    if (s->hist_cap != cap) {
-        /* histlength changed by a reload: keep the newest lines. */
-        char **nh = xcalloc(cap, sizeof *nh);
-        size_t keep = s->hist_n < cap ? s->hist_n : cap;
-        for (size_t i = 0; i < s->hist_n; i++) {
-            char *l = s->hist[(s->hist_start + i) % s->hist_cap];
-            if (i >= s->hist_n - keep)
-                nh[i - (s->hist_n - keep)] = l;
-            else
-                free(l);
-        }
-        free(s->hist);
-        s->hist = nh;
-        s->hist_cap = cap;
-        s->hist_start = 0;
-        s->hist_n = keep;
-    }
-    if (s->hist_n == s->hist_cap) {
-        free(s->hist[s->hist_start]);
-        s->hist[s->hist_start] = NULL;
-        s->hist_start = (s->hist_start + 1) % s->hist_cap;
-        s->hist_n--;
-    }
-    /* xstrndup copies exactly n bytes: bound the length first. */
-    hp = xstrndup(line, strnlen(line, SVCTAB_HISTLINE_MAX));
-    s->hist[(s->hist_start + s->hist_n) % s->hist_cap] = hp;
-    s->hist_n++;
-}
+/* ---- alert history, downtime log (histlog.c) ---- */
 
 size_t
 svctab_history_count(const struct svctab *s)
 {
-    return s->hist_n;
+    return histlog_count(s->hist);
 }
 
 const char *
 svctab_history_at(const struct svctab *s, size_t i)
 {
-    if (i >= s->hist_n)
-        return NULL;
-    return s->hist[(s->hist_start + i) % s->hist_cap];
-}
-
-/* mon's readhistoricfile: lines newer than historictime, into memory. */
-static void
-history_load(struct svctab *s)
-{
-    char *path = logdir_path(s->cfg, s->cfg->g.historicfile);
-    int64_t limit_s = 0;
-    char line[SVCTAB_HISTLINE_MAX];
-    FILE *f;
-
-    if (path == NULL)
-        return;
-    f = fopen(path, "re");
-    if (f == NULL) {
-        if (errno != ENOENT)
-            log_warn("historicfile %s: cannot read history", path);
-        free(path);
-        return;
-    }
-    if (s->cfg->g.historictime_ms > 0)
-        limit_s = (int64_t)time(NULL) - s->cfg->g.historictime_ms / 1000;
-    while (fgets(line, sizeof line, f) != NULL) {
-        char type[64], grp[256], svc[256];
-        long long t;
-        size_t len = strlen(line);
-        if (len > 0 && line[len - 1] == '\n')
-            line[--len] = '\0';
-        if (line[strspn(line, " \t")] == '\0' ||
-            line[strspn(line, " \t")] == '#')
-            continue;
-        if (sscanf(line, "%63s %255s %255s %lld", type, grp, svc, &t) != 4)
-            continue;
-        if (t >= limit_s)
-            history_add(s, line);
-    }
-    if (ferror(f))
-        log_warn("historicfile %s: read error", path);
-    fclose(f);
-    free(path);
+    return histlog_at(s->hist, i);
 }
 
 static char *
@@ -422,47 +323,6 @@ dtlog_path(const struct config *cfg)
 {
     return logdir_path(cfg, cfg->g.dtlogfile != NULL ? cfg->g.dtlogfile
                                                      : "downtime.log");
-}
-
-/* mon's init_dtlog header. */
-static void
-dtlog_start(struct svctab *s)
-{
-    char *path, *hdr;
-
-    if (!s->cfg->g.dtlogging)
-        return;
-    path = dtlog_path(s->cfg);
-    hdr = xasprintf("#\n# downtime log start %lld\n"
-                    "# time back up, group, service, first failure, "
-                    "downtime, interval, summary\n#\n",
-                    (long long)time(NULL));
-    if (append_line(path, hdr) < 0)
-        log_warn("dtlogfile %s: cannot append", path);
-    free(hdr);
-    free(path);
-}
-
-/* "timenoticed group service firstfail downtime interval summary" */
-static void
-dtlog_write(struct svc_rt *rt, int64_t now_wall_ms, int64_t first_fail_ms,
-            const char *summary)
-{
-    const struct config *cfg = rt->s->cfg;
-    long long now_s = now_wall_ms / 1000, ff_s = first_fail_ms / 1000;
-    char *path, *line;
-
-    if (!cfg->g.dtlogging)
-        return;
-    path = dtlog_path(cfg);
-    line = xasprintf("%lld %s %s %lld %lld %lld %s\n", now_s, rt->watch->name,
-                     rt->svc->name, ff_s, now_s - ff_s,
-                     (long long)(rt->svc->interval_ms / 1000),
-                     summary != NULL ? summary : "");
-    if (append_line(path, line) < 0)
-        log_warn("dtlogfile %s: cannot append", path);
-    free(line);
-    free(path);
 }
 
 /* ---- environment ---- */
@@ -652,21 +512,13 @@ alert_start(struct svc_rt *rt, const struct alert_action *a,
 
     /* mon's history: redistributions do not count. */
     if (!a->redistribute) {
-        rt->st.alert_count++;
         hline = xasprintf("%s %s %s %lld %s (%s) %s", alert_history_type(a),
                           rt->watch->name, svc->name, now_s, path, args,
                           summary[0] != '\0' ? summary : "(NO SUMMARY)");
         /* One line per alert: a summary never contains a newline. */
-        history_add(s, hline);
         histpath = logdir_path(s->cfg, s->cfg->g.historicfile);
-        if (histpath != NULL) {
-            char *l = xasprintf("%s\n", hline);
-            if (append_line(histpath, l) < 0)
-                log_warn("historicfile %s: cannot append alert history",
-                         histpath);
-            free(l);
-            free(histpath);
-        }
+        histlog_add(s->hist, hline, histpath);
+        free(histpath);
         free(hline);
     }
     free(input);
@@ -783,12 +635,28 @@ monitor_done(void *arg, const struct spawn_result *r, int64_t now_ns)
         log_state_change(rt, old, now_wall_ms);
     if (d.suppressed && d.why != NULL)
         log_info("%s: failure, no alert: %s", rt->label, d.why);
-    if (old == OPSTATUS_FAIL && rt->st.opstatus == OPSTATUS_OK)
-        dtlog_write(rt, now_wall_ms,
-                    old_first_fail > 0 ? old_first_fail : now_wall_ms,
-                    old_summary);
+    if (old == OPSTATUS_FAIL && rt->st.opstatus == OPSTATUS_OK &&
+        s->cfg->g.dtlogging) {
+        char *dp = dtlog_path(s->cfg);
+        histlog_dt_write(dp, now_wall_ms, rt->watch->name, rt->svc->name,
+                         old_first_fail > 0 ? old_first_fail : now_wall_ms,
+                         rt->svc->interval_ms, old_summary);
+        free(dp);
+    }
     run_actions(rt, &d, now_wall_ms);
     decision_fini(&d);
+    if (s->check_hook != NULL) {
+        struct svctab_check ck;
+        memset(&ck, 0, sizeof ck);
+        ck.index = rt->index;
+        ck.wall_ms = now_wall_ms;
+        ck.duration_ms = r->duration_ms;
+        ck.exit_status = cr.exit_status;
+        ck.ok = cr.exit_status == 0 && !cr.timed_out;
+        ck.lateness_ns = rt->lateness_ns;
+        ck.perf = &ps;
+        s->check_hook(s->check_arg, &ck);
+    }
 
     if (!s->stopped)
         schedule_after(rt, rt->run_start_ns,
@@ -865,11 +733,15 @@ monitor_run(struct svc_rt *rt, int64_t now_ns)
     spawn_vec_init(&hosts);
     monitor_hosts(rt, &hosts);
     if (hosts.n == 0 && !svc->monitor_no_hosts && !svc->allow_empty_group) {
-        log_warnx("%s: no hosts left to check (all disabled or excluded), "
-                  "monitor not run", rt->label);
+        /* Said once until hosts come back, not at every interval. */
+        if (!rt->empty_warned)
+            log_warnx("%s: no hosts left to check (all disabled or "
+                      "excluded), monitor not run", rt->label);
+        rt->empty_warned = true;
         spawn_vec_fini(&hosts);
         goto skip;
     }
+    rt->empty_warned = false;
 
     if (rt->monitor_path == NULL)
         rt->monitor_path = resolve_program(svc->monitor_argv[0],
@@ -925,6 +797,9 @@ due_fired(struct loop *lp, void *arg, int64_t now_ns)
     (void)lp;
     if (rt->s->stopped)
         return;
+    /* The timer was due at rt->due.due_ns; how late we are is a health
+     * figure of the scheduler. */
+    rt->lateness_ns = now_ns > rt->due.due_ns ? now_ns - rt->due.due_ns : 0;
     monitor_run(rt, now_ns);
 }
 
@@ -988,6 +863,7 @@ svctab_new(struct loop *lp, struct spawner *sp, struct alertq *aq)
     s->lp = lp;
     s->sp = sp;
     s->aq = aq;
+    s->hist = histlog_new();
     s->rand_state = (unsigned)loop_clock_mono_ns() ^ (unsigned)getpid() ^
                     0x9e3779b9u;
     if (s->rand_state == 0)
@@ -1003,9 +879,7 @@ svctab_free(struct svctab *s)
     for (size_t i = 0; i < s->nsvcs; i++)
         rt_free(s, s->svcs[i]);
     free(s->svcs);
-    for (size_t i = 0; i < s->hist_n; i++)
-        free(s->hist[(s->hist_start + i) % s->hist_cap]);
-    free(s->hist);
+    histlog_free(s->hist);
     for (size_t i = 0; i < s->ndis_hosts; i++) {
         free(s->dis_hosts[i].group);
         free(s->dis_hosts[i].host);
@@ -1051,6 +925,8 @@ svctab_set_config(struct svctab *s, struct config *cfg)
     int64_t randstart = cfg->g.randstart_ms;
 
     alertq_configure(s->aq, &cfg->g);
+    histlog_set_length(s->hist, cfg->g.histlength > 0
+                                ? (size_t)cfg->g.histlength : 0);
 
     for (size_t w = 0; w < cfg->nwatches; w++) {
         const struct watch *wa = &cfg->watches[w];
@@ -1103,6 +979,7 @@ svctab_set_config(struct svctab *s, struct config *cfg)
     spawner_set_maxprocs(s->sp, cfg->g.maxprocs);
     for (size_t i = 0; i < n; i++) {
         struct svc_rt *rt = nsv[i];
+        rt->index = i;
         if (rt->monitor_path == NULL && rt->svc->monitor_argv != NULL)
             rt->monitor_path = resolve_program(rt->svc->monitor_argv[0],
                                                cfg->g.mondir);
@@ -1116,8 +993,15 @@ svctab_set_config(struct svctab *s, struct config *cfg)
     }
     if (first) {
         s->started = true;
-        history_load(s);
-        dtlog_start(s);
+        char *hp = logdir_path(cfg, cfg->g.historicfile);
+        histlog_load(s->hist, hp, cfg->g.historictime_ms,
+                     loop_now_wall_ms(s->lp));
+        free(hp);
+        if (cfg->g.dtlogging) {
+            char *dp = dtlog_path(cfg);
+            histlog_dt_start(dp, loop_now_wall_ms(s->lp));
+            free(dp);
+        }
         startup_alerts(s);
     } else if (cfg->g.startupalerts_on_reset) {
         startup_alerts(s);
@@ -1162,6 +1046,18 @@ const struct svc_state *
 svctab_state_at(const struct svctab *s, size_t i)
 {
     return i < s->nsvcs ? &s->svcs[i]->st : NULL;
+}
+
+struct svc_state *
+svctab_state_mut(struct svctab *s, size_t i)
+{
+    return i < s->nsvcs ? &s->svcs[i]->st : NULL;
+}
+
+void
+svctab_restore_history(struct svctab *s, const char *const *lines, size_t n)
+{
+    histlog_restore(s->hist, lines, n);
 }
 
 int64_t
@@ -1248,4 +1144,49 @@ svctab_set_service_disabled(struct svctab *s, const char *watch,
     }
     rt->st.disabled = disabled;
     return 0;
+}
+
+int64_t
+svctab_state_since_wall_ms(const struct svctab *s, size_t i)
+{
+    return i < s->nsvcs ? s->svcs[i]->state_since_wall_ms : 0;
+}
+
+int
+svctab_ack(struct svctab *s, size_t i, const char *comment)
+{
+    struct svc_rt *rt;
+
+    if (i >= s->nsvcs) {
+        errno = ENOENT;
+        return -1;
+    }
+    rt = s->svcs[i];
+    if (opstatus_is_up(rt->st.opstatus) ||
+        rt->st.opstatus == OPSTATUS_UNTESTED) {
+        errno = EINVAL;
+        return -1;
+    }
+    decide_ack(&rt->st, comment);
+    log_info("%s: acknowledged: %s", rt->label,
+             comment != NULL ? comment : "");
+    return 0;
+}
+
+int
+svctab_unack(struct svctab *s, size_t i)
+{
+    if (i >= s->nsvcs) {
+        errno = ENOENT;
+        return -1;
+    }
+    decide_unack(&s->svcs[i]->st);
+    return 0;
+}
+
+void
+svctab_set_check_hook(struct svctab *s, svctab_check_hook hook, void *arg)
+{
+    s->check_hook = hook;
+    s->check_arg = arg;
 }

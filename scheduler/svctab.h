@@ -50,6 +50,9 @@ void svctab_stop(struct svctab *s);
 size_t svctab_count(const struct svctab *s);
 const struct service *svctab_service_at(const struct svctab *s, size_t i);
 const struct svc_state *svctab_state_at(const struct svctab *s, size_t i);
+/* Writable state of service i, for restoring a saved state right after
+ * the first svctab_set_config(); NULL when out of range. */
+struct svc_state *svctab_state_mut(struct svctab *s, size_t i);
 /* Monotonic ns when service i is next due (0 while its monitor runs or
  * when it has no monitor). */
 int64_t svctab_next_due_ns(const struct svctab *s, size_t i);
@@ -61,6 +64,10 @@ long svctab_find(const struct svctab *s, const char *watch, const char *service)
  * program (args) summary" lines); borrowed. */
 size_t svctab_history_count(const struct svctab *s);
 const char *svctab_history_at(const struct svctab *s, size_t i);
+
+/* Replace the in-memory history with saved lines (oldest first). */
+void svctab_restore_history(struct svctab *s, const char *const *lines,
+                            size_t n);
 
 /* Disable or enable a host in a group, a watch, a service (runs and
  * alerts).  0, or -1 with errno ENOENT when there is no such object. */
@@ -75,5 +82,30 @@ bool svctab_watch_is_disabled(const struct svctab *s, const char *watch);
 
 /* Run service i's monitor now (mon's "test monitor"), unless it runs. */
 int svctab_run_now(struct svctab *s, size_t i);
+
+/* Wall ms since service i has been in its current opstatus (start-up
+ * or the last state change); 0 when i is out of range. */
+int64_t svctab_state_since_wall_ms(const struct svctab *s, size_t i);
+
+/* Acknowledge service i's failure (decide_ack; dropped on recovery).
+ * 0, or -1 with errno ENOENT (no such service) or EINVAL (not failing). */
+int svctab_ack(struct svctab *s, size_t i, const char *comment);
+int svctab_unack(struct svctab *s, size_t i);
+
+/* One finished monitor run, for observers (status page, metrics). */
+struct perf_set;
+struct svctab_check {
+    size_t index;               /* svctab_service_at(index) */
+    int64_t wall_ms;            /* when it finished */
+    int64_t duration_ms;
+    int exit_status;            /* as decided on: 127 could not run, ... */
+    bool ok;                    /* exit 0 and not timed out */
+    int64_t lateness_ns;        /* started this long after it was due */
+    const struct perf_set *perf;    /* its perfdata; borrowed for the call */
+};
+typedef void (*svctab_check_hook)(void *arg, const struct svctab_check *ck);
+/* Call hook after every monitor run (NULL: none).  One hook. */
+void svctab_set_check_hook(struct svctab *s, svctab_check_hook hook,
+                           void *arg);
 
 #endif

@@ -41,7 +41,7 @@ put_float(struct web_buf *b, double v)
     else if (isinf(v))
         web_buf_puts(b, v > 0 ? "+Inf" : "-Inf");
     else
-        web_buf_printf(b, "%.17g", v);
+        web_buf_printf(b, "%.15g", v);
 }
 
 typedef bool (*svc_value_fn)(const struct web_svc *s, double *v);

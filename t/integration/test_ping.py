@@ -7,12 +7,14 @@ exact where netem's random loss would make the test flaky.)
 
 Addresses: 192.0.2.0/24 and 2001:db8::/64 on the veth pair,
 198.18.0.0/22 routed from the monitor's namespace to the peer, where a
-blackhole route drops it silently, and 203.0.113.0/24 unreachable in the
-monitor's namespace.  Nothing touches the host's own
+blackhole route drops it silently, 198.51.100.0/24 and 2001:db8:1::/64
+routed to the peer, which has no route for them and answers with ICMP
+errors, and 203.0.113.0/24 unreachable in the monitor's namespace.  Nothing touches the host's own
 network namespace; both namespaces are deleted afterwards.
 """
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
 
@@ -83,6 +85,17 @@ def nets():
            "192.0.2.2")
         sh("ip", "-n", peer, "route", "add", "blackhole", "198.18.0.0/22")
         sh("ip", "-n", mon, "route", "add", "unreachable", "203.0.113.0/24")
+        # The peer as a router without a route to 198.51.100.0/24 and
+        # 2001:db8:1::/64: it answers with ICMP errors, not rate-limited.
+        sh("ip", "-n", mon, "route", "add", "198.51.100.0/24", "via",
+           "192.0.2.2")
+        sh("ip", "-n", mon, "route", "add", "2001:db8:1::/64", "via",
+           "2001:db8::2")
+        sh("ip", "-n", peer, "route", "add", "unreachable", "198.51.100.0/24")
+        sh("ip", "-n", peer, "route", "add", "unreachable", "2001:db8:1::/64")
+        sh("ip", "netns", "exec", peer, "sysctl", "-qw",
+           "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1",
+           "net.ipv4.icmp_ratelimit=0", "net.ipv6.icmp.ratelimit=0")
         r = subprocess.run(["ip", "netns", "exec", peer, "nft", "-f", "-"],
                            input=NFT_RULES, capture_output=True, text=True,
                            timeout=30)
@@ -108,7 +121,13 @@ def reset_counters(peer):
 def test_loopback_hosts_ok():
     if not is_root():
         pytest.skip("raw ICMP sockets need root")
-    hosts = ["127.0.0.1", "::1"] + [f"127.0.1.{i}" for i in range(1, 101)]
+    hosts = ["127.0.0.1"] + [f"127.0.1.{i}" for i in range(1, 101)]
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as s:
+            s.bind(("::1", 0))
+        hosts.append("::1")
+    except OSError:
+        pass                    # no IPv6 loopback here
     rc, out, err = ping("-t", "10", *hosts)
     summary, perf, details = parse_output(out)
     assert rc == 0, out + err
@@ -207,6 +226,21 @@ def test_send_error_is_the_reason(nets):
         "CRITICAL 0/2 received, 100% loss; no reply, sendto: No route to host"]
 
 
+def test_icmp_errors_name_the_router(nets):
+    mon, _ = nets
+    rc, out, err = ping("-c", "2", "198.51.100.7", "2001:db8:1::7",
+                        netns=mon)
+    summary, _, details = parse_output(out)
+    assert rc == 2, out + err
+    assert summary == ["198.51.100.7", "2001:db8:1::7"]
+    assert details["198.51.100.7"] == [
+        "CRITICAL 0/2 received, 100% loss; no reply, host unreachable "
+        "from 192.0.2.2"]
+    assert details["2001:db8:1::7"] == [
+        "CRITICAL 0/2 received, 100% loss; no reply, no route to "
+        "destination from 2001:db8::2"]
+
+
 def test_thousand_silent_hosts_reported_at_deadline(nets):
     mon, _ = nets
     hosts = ["198.18.%d.%d" % (i // 250, 1 + i % 250) for i in range(1000)]
@@ -252,10 +286,16 @@ def test_unprivileged_with_and_without_ping_group_range(nets):
         sh("ip", "netns", "exec", mon, "sh", "-c",
            f"echo 0 2147483647 > {rng}")
         r = run(as_nobody + ["127.0.0.1", "::1", "192.0.2.2", "192.0.2.4",
-                             "2001:db8::2"], timeout=30)
+                             "2001:db8::2", "198.51.100.7", "2001:db8:1::7"],
+                timeout=30)
         summary, _, details = parse_output(r.stdout)
-        assert r.returncode == 1, r.stdout + r.stderr
-        assert summary == ["192.0.2.4"]
+        assert r.returncode == 2, r.stdout + r.stderr
+        assert summary == ["192.0.2.4", "198.51.100.7", "2001:db8:1::7"]
+        # ICMP errors reach datagram sockets through IP_RECVERR.
+        assert details["198.51.100.7"][0].endswith(
+            "no reply, host unreachable from 192.0.2.2")
+        assert details["2001:db8:1::7"][0].endswith(
+            "no reply, no route to destination from 2001:db8::2")
         for h in ("127.0.0.1", "::1", "192.0.2.2", "2001:db8::2"):
             assert details[h][0].startswith("ok 5/5 received"), details[h]
         assert details["192.0.2.4"][0].startswith("WARNING 3/5 received")

@@ -1,0 +1,503 @@
+/*
+ * test_web.c — the pure pieces behind the status page, the JSON API and
+ * /metrics: state words and order, escaping (HTML, Prometheus labels,
+ * JSON with bad UTF-8), document shapes, the metrics format, the recent
+ * check ring, and uptime from mon's downtime log.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decide.h"
+#include "perfdata.h"
+#include "web.h"
+
+#define NOW_MS 1764000000000LL
+
+static char *hosts2[] = { "mx1", "mx2" };
+
+struct fixture {
+    struct svc_state st[3];
+    struct web_svc svcs[3];
+    struct web_snapshot snap;
+    struct web_hist *hist;
+};
+
+static void
+fixture_init(struct fixture *f)
+{
+    memset(f, 0, sizeof *f);
+    for (int i = 0; i < 3; i++) {
+        f->st[i].opstatus = OPSTATUS_OK;
+        f->st[i].last_summary = (char *)"";
+        f->svcs[i].st = &f->st[i];
+        f->svcs[i].hosts = hosts2;
+        f->svcs[i].nhosts = 2;
+    }
+    f->svcs[0].group = "web";
+    f->svcs[0].service = "http";
+    f->st[0].last_check_wall_ms = NOW_MS - 5000;
+    f->st[0].success_count = 7;
+    f->svcs[1].group = "mail";
+    f->svcs[1].service = "smtp";
+    f->svcs[1].description = "メールサーバ";
+    f->st[1].opstatus = OPSTATUS_FAIL;
+    f->st[1].last_summary = (char *)"mx1 <script>alert(1)</script>";
+    f->st[1].first_failure_wall_ms = NOW_MS - 60000;
+    f->svcs[1].since_wall_ms = NOW_MS - 60000;
+    f->st[1].failure_count = 3;
+    f->svcs[2].group = "dns";
+    f->svcs[2].service = "soa";
+    f->st[2].opstatus = OPSTATUS_UNTESTED;
+    for (int i = 0; i < 3; i++)
+        f->svcs[i].state = web_state_of(&f->st[i], false);
+    f->hist = web_hist_new();
+    f->snap.now_wall_ms = NOW_MS;
+    f->snap.version = "0.1.0";
+    f->snap.svcs = f->svcs;
+    f->snap.n = 3;
+    f->snap.health.spool_depth = 2;
+    f->snap.health.reload_ok = true;
+    f->snap.health.hist = f->hist;
+}
+
+static void
+test_state_words(void **state)
+{
+    struct svc_state st;
+
+    (void)state;
+    memset(&st, 0, sizeof st);
+    st.opstatus = OPSTATUS_OK;
+    assert_string_equal(web_state_word(web_state_of(&st, false)), "ok");
+    assert_string_equal(web_state_word(web_state_of(&st, true)), "disabled");
+    st.opstatus = OPSTATUS_FAIL;
+    assert_string_equal(web_state_word(web_state_of(&st, false)), "failing");
+    st.acked = true;
+    assert_string_equal(web_state_word(web_state_of(&st, false)),
+                        "acknowledged");
+    st.disabled = true;
+    assert_string_equal(web_state_word(web_state_of(&st, false)), "disabled");
+    st.disabled = false;
+    st.opstatus = OPSTATUS_UNTESTED;
+    assert_string_equal(web_state_word(web_state_of(&st, false)), "untested");
+    st.opstatus = OPSTATUS_UNKNOWN;     /* counts as up, as in mon */
+    assert_string_equal(web_state_word(web_state_of(&st, false)), "ok");
+}
+
+static void
+test_sort_failing_first(void **state)
+{
+    struct fixture f;
+
+    (void)state;
+    fixture_init(&f);
+    web_snapshot_sort(&f.snap);
+    assert_string_equal(f.snap.svcs[0].group, "mail");     /* failing */
+    assert_string_equal(f.snap.svcs[1].group, "dns");      /* untested */
+    assert_string_equal(f.snap.svcs[2].group, "web");      /* ok */
+    web_hist_free(f.hist);
+}
+
+static void
+test_html_escaping(void **state)
+{
+    struct web_buf b;
+    char *page;
+    struct fixture f;
+
+    (void)state;
+    web_buf_init(&b);
+    web_buf_html(&b, "<a href=\"x\">&'</a>");
+    assert_string_equal(b.p, "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;");
+    free(b.p);
+
+    fixture_init(&f);
+    web_snapshot_sort(&f.snap);
+    page = web_page_index(&f.snap);
+    assert_non_null(strstr(page, "mx1 &lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert_null(strstr(page, "<script>alert"));
+    /* failing row first, with its state in words */
+    assert_true(strstr(page, "mail/smtp") < strstr(page, "web/http"));
+    assert_non_null(strstr(page, "<span class=\"badge st-failing\">failing"));
+    free(page);
+
+    page = web_page_service(&f.snap.svcs[0], NOW_MS, NULL, NULL, 0);
+    assert_non_null(strstr(page, "メールサーバ"));
+    assert_null(strstr(page, "<script>alert"));
+    assert_non_null(strstr(page, "n/a"));   /* no uptime known */
+    free(page);
+    web_hist_free(f.hist);
+}
+
+static void
+test_url_segments(void **state)
+{
+    struct web_buf b;
+
+    (void)state;
+    web_buf_init(&b);
+    web_buf_urlseg(&b, "a b/c?é");
+    assert_string_equal(b.p, "a%20b%2Fc%3F%C3%A9");
+    free(b.p);
+}
+
+static void
+test_json_status_shape(void **state)
+{
+    struct fixture f;
+    char *s;
+    json_t *root, *svcs, *first;
+    json_error_t je;
+
+    (void)state;
+    fixture_init(&f);
+    f.st[0].last_summary = (char *)"bad \xff byte, 日本語";
+    web_snapshot_sort(&f.snap);
+    s = web_json_status(&f.snap);
+    root = json_loads(s, 0, &je);
+    assert_non_null(root);
+    assert_int_equal(json_integer_value(json_object_get(root, "now")), NOW_MS);
+    assert_int_equal(json_integer_value(json_object_get(
+        json_object_get(root, "counts"), "failing")), 1);
+    svcs = json_object_get(root, "services");
+    assert_int_equal(json_array_size(svcs), 3);
+    first = json_array_get(svcs, 0);
+    assert_string_equal(json_string_value(json_object_get(first, "state")),
+                        "failing");
+    assert_string_equal(json_string_value(json_object_get(first, "summary")),
+                        "mx1 <script>alert(1)</script>");
+    assert_int_equal(json_integer_value(json_object_get(first, "since")),
+                     NOW_MS - 60000);
+    assert_string_equal(json_string_value(json_object_get(first,
+                        "description")), "メールサーバ");
+    assert_true(json_is_null(json_object_get(json_array_get(svcs, 1),
+                                             "last_check")));
+    /* invalid UTF-8 becomes U+FFFD, the rest survives */
+    assert_string_equal(json_string_value(json_object_get(
+        json_array_get(svcs, 2), "summary")), "bad \xEF\xBF\xBD byte, 日本語");
+    json_decref(root);
+    free(s);
+    web_hist_free(f.hist);
+}
+
+static void
+test_json_service_and_error(void **state)
+{
+    struct fixture f;
+    struct web_uptimes u = { 0.5, 0.75, -1 };
+    const char *hist[] = { "failure mail smtp 1764000000 mail.alert (x) mx1" };
+    char *s;
+    json_t *root;
+    json_error_t je;
+    struct perf_set ps;
+
+    (void)state;
+    fixture_init(&f);
+    perf_set_init(&ps);
+    perfdata_parse("mx1_time=0.25s;1;2 mx2_time=0.5s other=3", &ps);
+    web_hist_record(f.hist, "mail", "smtp", hosts2, 2, NOW_MS, 310, 1, false,
+                    -1, &ps);
+    perf_set_fini(&ps);
+    f.svcs[1].hist = web_hist_find(f.hist, "mail", "smtp");
+    s = web_json_service(&f.svcs[1], NOW_MS, &u, hist, 1);
+    root = json_loads(s, 0, &je);
+    assert_non_null(root);
+    assert_true(json_real_value(json_object_get(json_object_get(root,
+                "uptime"), "24h")) == 0.5);
+    assert_true(json_is_null(json_object_get(json_object_get(root, "uptime"),
+                                             "30d")));
+    assert_int_equal(json_array_size(json_object_get(root, "hosts")), 2);
+    assert_int_equal(json_array_size(json_object_get(root, "recent")), 1);
+    assert_int_equal(json_array_size(json_object_get(root, "metrics")), 3);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(
+        json_object_get(root, "metrics"), 1), "host")), "mx2");
+    assert_int_equal(json_integer_value(json_object_get(root,
+                     "last_duration_ms")), 310);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(
+        root, "history"), 0)), hist[0]);
+    json_decref(root);
+    free(s);
+
+    s = web_json_error(404, "no service a/b");
+    assert_string_equal(s, "{\"error\":\"no service a/b\",\"status\":404}");
+    free(s);
+    web_hist_free(f.hist);
+}
+
+static void
+test_json_alerts(void **state)
+{
+    struct fixture f;
+    const char *hist[] = {
+        "failure mail smtp 1764000000 mail.alert (-s smtp) mx1 down",
+        "up mail smtp 1764000100 mail.alert (-u) ok",
+    };
+    char *s;
+    json_t *root, *h0;
+    json_error_t je;
+
+    (void)state;
+    fixture_init(&f);
+    f.snap.history = hist;
+    f.snap.nhistory = 2;
+    s = web_json_alerts(&f.snap);
+    root = json_loads(s, 0, &je);
+    assert_non_null(root);
+    h0 = json_array_get(json_object_get(root, "history"), 0);  /* newest */
+    assert_string_equal(json_string_value(json_object_get(h0, "type")), "up");
+    assert_int_equal(json_integer_value(json_object_get(h0, "time")),
+                     1764000100000LL);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(root,
+                     "spool"), "depth")), 2);
+    assert_int_equal(json_array_size(json_object_get(root, "failing")), 1);
+    json_decref(root);
+    free(s);
+    web_hist_free(f.hist);
+}
+
+/* Every sample line's metric belongs to a family declared by TYPE before
+ * it, names and labels are well formed, and values parse. */
+static void
+check_prom_format(const char *text)
+{
+    char *copy = strdup(text), *save = NULL;
+    char families[64][80];
+    int nfam = 0;
+
+    for (char *line = strtok_r(copy, "\n", &save); line != NULL;
+         line = strtok_r(NULL, "\n", &save)) {
+        char name[128], *end;
+        size_t nl;
+        if (strncmp(line, "# HELP ", 7) == 0)
+            continue;
+        if (strncmp(line, "# TYPE ", 7) == 0) {
+            assert_true(nfam < 64);
+            assert_int_equal(sscanf(line + 7, "%79s", families[nfam]), 1);
+            nfam++;
+            continue;
+        }
+        nl = strspn(line, "abcdefghijklmnopqrstuvwxyz_0123456789:");
+        assert_true(nl > 0 && nl < sizeof name);
+        memcpy(name, line, nl);
+        name[nl] = '\0';
+        {
+            bool found = false;
+            for (int i = 0; i < nfam && !found; i++) {
+                size_t fl = strlen(families[i]);
+                found = strncmp(name, families[i], fl) == 0 &&
+                        (name[fl] == '\0' || strcmp(name + fl, "_bucket") == 0
+                         || strcmp(name + fl, "_sum") == 0 ||
+                         strcmp(name + fl, "_count") == 0);
+            }
+            if (!found)
+                fail_msg("sample %s without a TYPE line", name);
+        }
+        end = line + nl;
+        if (*end == '{') {
+            /* label="value" pairs with escapes */
+            end++;
+            while (*end != '}') {
+                end += strspn(end, "abcdefghijklmnopqrstuvwxyz_");
+                assert_int_equal(*end++, '=');
+                assert_int_equal(*end++, '"');
+                while (*end != '"') {
+                    assert_true(*end != '\0' && *end != '\n');
+                    if (*end == '\\')
+                        end++;
+                    end++;
+                }
+                end++;
+                if (*end == ',')
+                    end++;
+            }
+            end++;
+        }
+        assert_int_equal(*end, ' ');
+        if (strcmp(end + 1, "NaN") != 0 && strcmp(end + 1, "+Inf") != 0) {
+            char *vend;
+            strtod(end + 1, &vend);
+            assert_true(*vend == '\0');
+        }
+    }
+    free(copy);
+}
+
+static void
+test_metrics_format(void **state)
+{
+    struct fixture f;
+    struct perf_set ps;
+    char *m;
+
+    (void)state;
+    fixture_init(&f);
+    f.svcs[0].group = "we\"b\\x";
+    perf_set_init(&ps);
+    perfdata_parse("mx1_time=0.25s 'with space'=3", &ps);
+    web_hist_record(f.hist, f.svcs[0].group, "http", hosts2, 2, NOW_MS, 120,
+                    0, true, 2000000000, NULL); /* 2 s late */
+    web_hist_record(f.hist, f.svcs[0].group, "http", hosts2, 2, NOW_MS, 120,
+                    0, true, 3000000, &ps);     /* 3 ms late */
+    perf_set_fini(&ps);
+    f.svcs[0].hist = web_hist_find(f.hist, f.svcs[0].group, "http");
+    m = web_metrics(&f.snap);
+    if (getenv("TEST_WEB_DUMP") != NULL)
+        fputs(m, stderr);
+    check_prom_format(m);
+    assert_non_null(strstr(m, "mond_service_up{group=\"we\\\"b\\\\x\","
+                              "service=\"http\"} 1\n"));
+    assert_non_null(strstr(m, "mond_service_up{group=\"mail\","
+                              "service=\"smtp\"} 0\n"));
+    /* untested: no up sample */
+    assert_null(strstr(m, "mond_service_up{group=\"dns\""));
+    assert_non_null(strstr(m, "mond_perfdata{group=\"we\\\"b\\\\x\","
+                              "service=\"http\",host=\"mx1\",label=\"time\","
+                              "unit=\"s\"} 0.25\n"));
+    assert_non_null(strstr(m, "label=\"with space\",unit=\"\"} 3\n"));
+    assert_non_null(strstr(m, "mond_service_last_duration_seconds{group="
+                              "\"we\\\"b\\\\x\",service=\"http\"} 0.12"));
+    assert_non_null(strstr(m, "mond_check_lateness_seconds_bucket{le=\"0.001\"} 0\n"));
+    assert_non_null(strstr(m, "mond_check_lateness_seconds_bucket{le=\"0.005\"} 1\n"));
+    assert_non_null(strstr(m, "mond_check_lateness_seconds_bucket{le=\"1\"} 1\n"));
+    assert_non_null(strstr(m, "mond_check_lateness_seconds_bucket{le=\"5\"} 2\n"));
+    assert_non_null(strstr(m, "mond_check_lateness_seconds_bucket{le=\"+Inf\"} 2\n"));
+    assert_non_null(strstr(m, "mond_check_lateness_seconds_count 2\n"));
+    assert_non_null(strstr(m, "mond_spool_depth 2\n"));
+    assert_non_null(strstr(m, "mond_config_last_reload_successful 1\n"));
+    assert_non_null(strstr(m, "mond_service_failures_total{group=\"mail\","
+                              "service=\"smtp\"} 3\n"));
+    free(m);
+    web_hist_free(f.hist);
+}
+
+static void
+test_hist_ring(void **state)
+{
+    struct web_hist *h = web_hist_new();
+    const struct web_svc_hist *hs;
+    char g[32];
+
+    (void)state;
+    for (int i = 0; i < WEB_HIST_RECENT + 5; i++)
+        web_hist_record(h, "g", "s", NULL, 0, i, i, i % 2, i % 2 == 0, -1,
+                        NULL);
+    /* many services: the table grows and finds them all */
+    for (int i = 0; i < 1000; i++) {
+        snprintf(g, sizeof g, "g%d", i);
+        web_hist_record(h, g, "s", NULL, 0, i, 1, 0, true, -1, NULL);
+    }
+    hs = web_hist_find(h, "g", "s");
+    assert_non_null(hs);
+    assert_int_equal(hs->n, WEB_HIST_RECENT);
+    assert_int_equal(web_hist_check(hs, 0)->wall_ms, 5);        /* oldest */
+    assert_int_equal(web_hist_check(hs, WEB_HIST_RECENT - 1)->wall_ms,
+                     WEB_HIST_RECENT + 4);
+    assert_true(isnan(web_hist_check(hs, 0)->resp_ms));
+    for (int i = 0; i < 1000; i++) {
+        snprintf(g, sizeof g, "g%d", i);
+        hs = web_hist_find(h, g, "s");
+        assert_non_null(hs);
+        assert_int_equal(web_hist_check(hs, 0)->wall_ms, i);
+    }
+    assert_null(web_hist_find(h, "g", "nope"));
+    web_hist_free(h);
+}
+
+static void
+test_dtlog_parse(void **state)
+{
+    const char *log =
+        "#\n# downtime log start 1763990000\n"
+        "# time back up, group, service, first failure, downtime, interval, summary\n"
+        "#\n"
+        "1763999000 mail smtp 1763998000 1000 60 mx1 down\n"
+        "1763999500 web http 1763999400 100 60 x\n"
+        "garbage line\n"
+        "17639x9000 mail smtp 1763998000 1000 60 bad number\n"
+        "1763990000 mail smtp 1763999999 0 60 back before it failed\n"
+        "1764000000 mail smtp 1763999900 100 60 last, no newline";
+    struct web_downtime *d = NULL;
+    size_t cap, n;
+
+    (void)state;
+    n = web_dtlog_parse(log, strlen(log), "mail", "smtp", &d, &cap);
+    assert_int_equal(n, 2);
+    assert_int_equal(d[0].start_s, 1763998000);
+    assert_int_equal(d[0].end_s, 1763999000);
+    assert_int_equal(d[1].start_s, 1763999900);
+    free(d);
+    n = web_dtlog_parse(log, strlen(log), "mail", "smt", &d, &cap);
+    assert_int_equal(n, 0);
+    free(d);
+}
+
+static void
+test_uptime_math(void **state)
+{
+    const int64_t now = 1764000000, day = 86400;
+    struct web_downtime d[] = {
+        { now - 3600, now - 1800 },             /* 30 min */
+        { now - 2700, now - 900 },              /* overlaps: +15 min */
+        { now - 8 * day, now - 8 * day + 864 }, /* outside 7 d, inside 30 d */
+        { now - day - 600, now - day + 600 },   /* half inside 24 h */
+    };
+
+    (void)state;
+    assert_true(web_uptime(NULL, 0, now, day) == 1.0);
+    /* 24 h: 45 min + 10 min down */
+    assert_true(fabs(web_uptime(d, 4, now, day) -
+                     (1.0 - (45 * 60 + 600) / (double)day)) < 1e-12);
+    /* 7 d: 45 min + 20 min */
+    assert_true(fabs(web_uptime(d, 4, now, 7 * day) -
+                     (1.0 - (65 * 60) / (7.0 * day))) < 1e-12);
+    /* 30 d: + 864 s */
+    assert_true(fabs(web_uptime(d, 4, now, 30 * day) -
+                     (1.0 - (65 * 60 + 864) / (30.0 * day))) < 1e-12);
+    /* a downtime covering the whole window */
+    {
+        struct web_downtime all = { now - 40 * day, now + 10 };
+        assert_true(web_uptime(&all, 1, now, day) == 0.0);
+    }
+}
+
+static void
+test_history_match(void **state)
+{
+    (void)state;
+    assert_true(web_history_is_for("failure mail smtp 1 a (b) c", "mail",
+                                   "smtp"));
+    assert_false(web_history_is_for("failure mail smtp2 1 a", "mail", "smtp"));
+    assert_false(web_history_is_for("failure mailx smtp 1 a", "mail", "smtp"));
+    assert_false(web_history_is_for("failure", "mail", "smtp"));
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_state_words),
+        cmocka_unit_test(test_sort_failing_first),
+        cmocka_unit_test(test_html_escaping),
+        cmocka_unit_test(test_url_segments),
+        cmocka_unit_test(test_json_status_shape),
+        cmocka_unit_test(test_json_service_and_error),
+        cmocka_unit_test(test_json_alerts),
+        cmocka_unit_test(test_metrics_format),
+        cmocka_unit_test(test_hist_ring),
+        cmocka_unit_test(test_dtlog_parse),
+        cmocka_unit_test(test_uptime_math),
+        cmocka_unit_test(test_history_match),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
