@@ -11,6 +11,7 @@
 #include "alertq.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,7 @@ struct alertq {
     size_t output_max;
     struct aq_item *head;
     size_t n;
+    bool stopping;              /* alertq_stop(): no retries */
 };
 
 static void item_start(struct aq_item *it);
@@ -162,7 +164,8 @@ item_done_cb(void *arg, const struct spawn_result *r, int64_t now_ns)
             log_diag_list(&dl);
         diag_list_fini(&dl);
     }
-    loop_timer_arm(q->lp, &it->retry, now_ns + delay * 1000000);
+    if (!q->stopping)
+        loop_timer_arm(q->lp, &it->retry, now_ns + delay * 1000000);
 }
 
 static void
@@ -353,6 +356,14 @@ alertq_free(struct alertq *q)
     spool_close(q->spool);
     free(q->statedir);
     free(q);
+}
+
+void
+alertq_stop(struct alertq *q)
+{
+    q->stopping = true;
+    for (struct aq_item *it = q->head; it != NULL; it = it->next)
+        loop_timer_cancel(q->lp, &it->retry);
 }
 
 size_t

@@ -44,6 +44,10 @@ void alertq_configure(struct alertq *q, const struct globals *g);
 /* Start an alert now and spool it until it succeeds. */
 void alertq_send(struct alertq *q, const struct alertq_alert *a);
 
+/* Stopping: no more retries start (undelivered alerts stay spooled for
+ * the next start); running alerts finish or are killed by the caller. */
+void alertq_stop(struct alertq *q);
+
 /* Alerts not yet delivered (running or waiting for a retry). */
 size_t alertq_pending(const struct alertq *q);
 

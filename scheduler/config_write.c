@@ -83,6 +83,60 @@ depb_name(enum dep_behavior d)
     return d == DEP_BEHAVIOR_MONITOR ? "m" : d == DEP_BEHAVIOR_HOST ? "hm" : "a";
 }
 
+/* The base a path global is resolved against (config_resolve_paths()),
+ * or NULL. */
+static const char *
+path_base(const struct globals *g, const char *name)
+{
+    if (strcmp(name, "statedir") == 0 || strcmp(name, "logdir") == 0
+        || strcmp(name, "mondir") == 0 || strcmp(name, "alertdir") == 0)
+        return g->basedir;
+    if (strcmp(name, "authfile") == 0 || strcmp(name, "userfile") == 0)
+        return g->cfbasedir;
+    if (strcmp(name, "dtlogfile") == 0 || strcmp(name, "historicfile") == 0)
+        return g->logdir;
+    return NULL;
+}
+
+/* One path relative to base when it lies under it ("BASE/x" -> "x"), so
+ * the file says what its author wrote and resolves the same again. */
+static char *
+unresolve_one(const char *path, size_t n, const char *base)
+{
+    size_t bl = base ? strlen(base) : 0;
+    while (bl > 1 && base[bl - 1] == '/')
+        bl--;
+    if (bl > 0 && n > bl + 1 && strncmp(path, base, bl) == 0
+        && path[bl] == '/')
+        return xstrndup(path + bl + 1, n - bl - 1);
+    return xstrndup(path, n);
+}
+
+static char *
+unresolve(const struct globals *g, const char *name, const char *value)
+{
+    const char *base = path_base(g, name);
+    bool list = strcmp(name, "mondir") == 0 || strcmp(name, "alertdir") == 0;
+    if (base == NULL)
+        return xstrdup(value);
+    if (!list)
+        return unresolve_one(value, strlen(value), base);
+    char *out = xstrdup("");
+    for (const char *s = value;;) {
+        const char *e = strchr(s, ':');
+        size_t n = e ? (size_t)(e - s) : strlen(s);
+        char *one = unresolve_one(s, n, base);
+        char *t = xasprintf("%s%s%s", out, out[0] ? ":" : "", one);
+        free(one);
+        free(out);
+        out = t;
+        if (e == NULL)
+            break;
+        s = e + 1;
+    }
+    return out;
+}
+
 /* The text of global d in g, or NULL when unset.  Caller frees. */
 static char *
 global_text(const struct globals *g, const struct gw *d)
@@ -94,6 +148,8 @@ global_text(const struct globals *g, const struct gw *d)
         const char *s = *(char *const *)(const void *)p;
         if (s == NULL)
             return NULL;
+        if (path_base(g, d->name) != NULL)
+            return unresolve(g, d->name, s);
         /* The parser turns a relative basedir "x" into "./x": give it back
          * as written so it is not made "././x". */
         if ((strcmp(d->name, "basedir") == 0 || strcmp(d->name, "cfbasedir") == 0)
@@ -656,7 +712,11 @@ config_write_yaml(FILE *f, const struct config *cfg)
             fputs("globals:\n", f);
         any = true;
         char *t = global_text(&cfg->g, d);
-        ykv(f, "  ", d->name, t ? t : "");
+        if (d->kind == GW_BOOL)     /* plain YAML booleans */
+            fprintf(f, "  %s: %s\n", d->name,
+                    t && strcmp(t, "yes") == 0 ? "true" : "false");
+        else
+            ykv(f, "  ", d->name, t ? t : "");
         free(t);
     }
     config_fini(&def);

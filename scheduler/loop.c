@@ -303,7 +303,8 @@ loop_run(struct loop *lp)
 {
     lp->stopping = false;
     while (!lp->stopping) {
-        int n = epoll_wait(lp->epfd, lp->evs, LOOP_NEVENTS, loop_timeout_ms(lp));
+        int n = epoll_wait(lp->epfd, lp->evs, LOOP_NEVENTS,
+                           loop_timeout_ms(lp));
         if (n < 0) {
             if (errno == EINTR)
                 continue;

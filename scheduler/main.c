@@ -20,6 +20,7 @@
 
 #include "alertq.h"
 #include "config.h"
+#include "config_write.h"
 #include "diag.h"
 #include "log.h"
 #include "loop.h"
@@ -39,6 +40,7 @@
 struct opts {
     const char *config;
     bool foreground, check, use_m4, debug;
+    const char *convert;        /* --convert FILE */
     char *mondir, *alertdir, *statedir, *logdir, *pidfile;
     bool pidfile_set;
     int maxprocs, histlength;
@@ -76,6 +78,8 @@ usage(FILE *f)
 "  -M            preprocess the configuration with m4\n"
 "  -t            check the configuration: print a summary and any\n"
 "                warnings, or the errors, and exit\n"
+"  --convert FILE  print FILE (mon.cf, *.m4 or mond.yaml) in the other\n"
+"                format (YAML for mon.cf, mon.cf for YAML) and exit\n"
 "  -f            stay in the foreground, log to stderr (else daemonize,\n"
 "                log to syslog, write a pid file)\n"
 "  -s dir        monitor directories (colon-separated), overrides mondir\n"
@@ -309,6 +313,7 @@ on_signal(struct loop *lp, void *arg, int signo, int64_t now_ns)
                  signo == SIGTERM ? "SIGTERM" : "SIGINT",
                  spawner_running(m->sp));
         svctab_stop(m->tab);
+        alertq_stop(m->aq);
         m->stop_deadline_ns = now_ns + SPAWN_GRACE_MS * 1000000LL;
         loop_timer_init(&m->stop_timer, stop_poll, m);
         loop_timer_arm(lp, &m->stop_timer, now_ns);
@@ -413,6 +418,40 @@ opts_fini(struct opts *o)
     memset(o, 0, sizeof *o);
 }
 
+/* --convert FILE: print the model of a mon.cf (or .m4) as YAML, or of a
+ * YAML file as mon.cf, on stdout.  The model is converted as written:
+ * command-line overrides are not applied. */
+static int
+convert_config(const struct opts *o)
+{
+    struct diag_list errs;
+    const char *p = o->convert;
+    size_t n = strlen(p);
+    bool from_yaml = (n > 5 && strcmp(p + n - 5, ".yaml") == 0) ||
+                     (n > 4 && strcmp(p + n - 4, ".yml") == 0);
+
+    diag_list_init(&errs);
+    struct config *cfg = config_load(p, o->use_m4, &errs);
+    if (cfg == NULL) {
+        print_diags(stderr, &errs);
+        if (errs.n == 0)
+            fprintf(stderr, "mond: %s: configuration not loaded\n", p);
+        diag_list_fini(&errs);
+        return 1;
+    }
+    diag_list_fini(&errs);
+    print_diags(stderr, &cfg->warnings);
+    int rc = from_yaml ? config_write_moncf(stdout, cfg)
+                       : config_write_yaml(stdout, cfg);
+    config_free(cfg);
+    if (rc < 0) {
+        fprintf(stderr, "mond: --convert: writing the output: %s\n",
+                strerror(errno));
+        return 1;
+    }
+    return 0;
+}
+
 static int run(struct mond *m);
 
 int
@@ -421,6 +460,7 @@ main(int argc, char **argv)
     static const struct option longopts[] = {
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'v' },
+        { "convert", required_argument, NULL, 'C' },
         { NULL, 0, NULL, 0 },
     };
     struct mond m;
@@ -493,6 +533,9 @@ main(int argc, char **argv)
         case 't':
             m.o.check = true;
             break;
+        case 'C':
+            m.o.convert = optarg;
+            break;
         case 'v':
             printf("mond %s\n", MOND_VERSION);
             rc = 0;
@@ -514,7 +557,10 @@ main(int argc, char **argv)
     log_set_debug(m.o.debug);
     (void)log_init(true, NULL);
 
-    rc = m.o.check ? check_config(&m.o) : run(&m);
+    if (m.o.convert != NULL)
+        rc = convert_config(&m.o);
+    else
+        rc = m.o.check ? check_config(&m.o) : run(&m);
 out:
     opts_fini(&m.o);
     return rc;

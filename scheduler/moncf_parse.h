@@ -66,6 +66,12 @@ struct pstate {
     size_t nrn, crn;
     struct view_note *vn;
     size_t nvn, cvn;
+    /* Service names of the watch being read (index + 1 per slot, open
+     * addressing), so a duplicate is found in O(1): a 10,000-service
+     * watch would otherwise cost 50 million comparisons. */
+    size_t *svc_slots;
+    size_t svc_cap;
+    size_t svc_watch;           /* the watch the slots describe */
 };
 
 /* Diagnostics at byte off of the current logical line: errors to

@@ -604,6 +604,77 @@ static const struct kwdef kwdefs[] = {
 };
 
 /* "service NAME" */
+/* FNV-1a of n bytes. */
+static size_t
+name_hash(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ull;
+    }
+    return (size_t)h;
+}
+
+static void
+svc_name_insert(size_t *slots, size_t cap, const struct watch *w, size_t idx)
+{
+    const char *name = w->services[idx].name;
+    size_t i = name_hash(name, strlen(name)) & (cap - 1);
+    while (slots[i] != 0)
+        i = (i + 1) & (cap - 1);
+    slots[i] = idx + 1;
+}
+
+/* The slots must describe watch ps->cur: rebuild them when it changed. */
+static void
+svc_names_sync(struct pstate *ps, const struct watch *w)
+{
+    if (ps->svc_cap != 0 && ps->svc_watch == ps->cur)
+        return;
+    free(ps->svc_slots);
+    ps->svc_cap = 64;
+    while (ps->svc_cap < w->nservices * 2 + 2)
+        ps->svc_cap *= 2;
+    ps->svc_slots = xcalloc(ps->svc_cap, sizeof(*ps->svc_slots));
+    ps->svc_watch = ps->cur;
+    for (size_t i = 0; i < w->nservices; i++)
+        svc_name_insert(ps->svc_slots, ps->svc_cap, w, i);
+}
+
+/* Index of service name[0..n) in watch w, or -1. */
+static long
+svc_name_find(struct pstate *ps, const struct watch *w, const char *name,
+              size_t n)
+{
+    svc_names_sync(ps, w);
+    size_t i = name_hash(name, n) & (ps->svc_cap - 1);
+    while (ps->svc_slots[i] != 0) {
+        const char *s = w->services[ps->svc_slots[i] - 1].name;
+        if (strlen(s) == n && memcmp(s, name, n) == 0)
+            return (long)(ps->svc_slots[i] - 1);
+        i = (i + 1) & (ps->svc_cap - 1);
+    }
+    return -1;
+}
+
+static void
+svc_name_add(struct pstate *ps, const struct watch *w, size_t idx)
+{
+    svc_names_sync(ps, w);
+    if ((w->nservices + 1) * 2 > ps->svc_cap) {
+        size_t cap = ps->svc_cap * 2;
+        size_t *slots = xcalloc(cap, sizeof(*slots));
+        for (size_t i = 0; i < w->nservices; i++)
+            if (i != idx)
+                svc_name_insert(slots, cap, w, i);
+        free(ps->svc_slots);
+        ps->svc_slots = slots;
+        ps->svc_cap = cap;
+    }
+    svc_name_insert(ps->svc_slots, ps->svc_cap, w, idx);
+}
+
 static void
 start_service(struct pstate *ps, const struct moncf_word *kw)
 {
@@ -634,12 +705,12 @@ start_service(struct pstate *ps, const struct moncf_word *kw)
         ps->svc = SIZE_MAX;
         return;
     }
-    for (size_t i = 0; i < w->nservices; i++)
-        if (moncf_weq(l, &ws[0], w->services[i].name))
-            moncf_err(ps, ws[0].off,
-                      "watch %s: service %s defined twice (first "
-                      "at line %d)",
-                      w->name, w->services[i].name, w->services[i].line);
+    long dup = svc_name_find(ps, w, l->s + ws[0].off, ws[0].len);
+    if (dup >= 0)
+        moncf_err(ps, ws[0].off,
+                  "watch %s: service %s defined twice (first "
+                  "at line %d)",
+                  w->name, w->services[dup].name, w->services[dup].line);
     w->services = xrealloc(w->services,
                            (w->nservices + 1) * sizeof(*w->services));
     struct service *s = &w->services[w->nservices];
@@ -647,6 +718,8 @@ start_service(struct pstate *ps, const struct moncf_word *kw)
     s->name = moncf_wstr(l, &ws[0]);
     s->line = l->line;
     ps->svc = w->nservices++;
+    if (dup < 0)
+        svc_name_add(ps, w, ps->svc);
     ps->in_service = true;
     ps->in_period = false;
     ps->svc_seen = 0;

@@ -7,7 +7,8 @@
  *
  * Exit status, shared by every subcommand:
  *   0  success / yes (for `period`: the time is in the period)
- *   1  a negative answer (for `period`: the time is out)
+ *   1  a negative answer (for `period`: the time is out; for `status`:
+ *      something fails; mond refused a command: its 520 reply)
  *   2  usage error or malformed input (a bad period spec)
  *   3  the command could not be carried out (e.g. mond unreachable)
  */
@@ -77,9 +78,11 @@ usage(FILE *fp)
             "\n`monctl COMMAND --help` describes a command.\n"
             "\nexit status:\n"
             "  0  success, or yes (period: in)\n"
-            "  1  no (period: out)\n"
+            "  1  no (period: out; status, failures: something fails;\n"
+            "     other commands: mond refused, reply on stderr)\n"
             "  2  usage error or malformed input (period: bad SPEC)\n"
-            "  3  the command could not be carried out\n");
+            "  3  the command could not be carried out (mond "
+            "unreachable)\n");
 }
 
 /* A whole string of decimal digits as a time_t (Perl's inPeriod takes

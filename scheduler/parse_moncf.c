@@ -651,6 +651,7 @@ finish(struct pstate *ps)
 static void
 pstate_fini(struct pstate *ps)
 {
+    free(ps->svc_slots);
     free(ps->sn);
     for (size_t i = 0; i < ps->nrn; i++) {
         free(ps->rn[i].group);

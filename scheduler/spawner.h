@@ -29,7 +29,8 @@ struct spawn_job;
 
 #define SPAWN_GRACE_MS 2000              /* SIGTERM -> SIGKILL */
 #define SPAWN_OUTPUT_MAX_DEFAULT (64 * 1024)
-#define SPAWN_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define SPAWN_PATH \
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 struct spawn_result {
     pid_t pid;                  /* 0 if it never started */

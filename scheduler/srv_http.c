@@ -44,6 +44,25 @@
 
 #define DAY_S 86400
 
+/* The big documents (page, status, metrics, alerts) are rendered at most
+ * once per SRV_HTTP_CACHE_MS and the same MHD response (reference
+ * counted by MHD) is queued to every client meanwhile: however hard the
+ * page is hammered, rendering costs the loop one pass per endpoint per
+ * period.  Actions and reloads drop the cache, so a client sees its own
+ * change at once. */
+enum cache_slot {
+    CACHE_INDEX = 0,
+    CACHE_STATUS,
+    CACHE_METRICS,
+    CACHE_ALERTS,
+    CACHE_NSLOTS,
+};
+
+struct cached {
+    struct MHD_Response *resp;  /* our reference; NULL = none */
+    int64_t made_ns;
+};
+
 struct srv_http {
     struct loop *lp;
     struct svctab *tab;
@@ -58,6 +77,10 @@ struct srv_http {
     int64_t reload_wall_ms;
     uint64_t reloads_failed;
     char *where;                /* "127.0.0.1:2584" for log lines */
+    bool userfile_warned;       /* logged once until it reads again */
+    struct cached cache[CACHE_NSLOTS];
+    uint64_t requests;
+    int64_t busy_ns;            /* time spent in MHD_run() */
 };
 
 /* Per request: the body so far, bounded. */
@@ -72,6 +95,8 @@ struct reply {
     char *body;                 /* malloc'd */
     bool www_auth;              /* add WWW-Authenticate: Basic */
     const char *allow;          /* Allow header for 405 */
+    struct MHD_Response *shared;    /* a cached response to queue */
+    int cache_slot;             /* keep the response in this slot; -1 */
 };
 
 static const char CT_JSON[] = "application/json; charset=utf-8";
@@ -137,6 +162,8 @@ snap_build(struct srv_http *h, struct snap *sn)
     s->health.reloads_failed = h->reloads_failed;
     s->health.start_wall_ms = h->start_wall_ms;
     s->health.hist = h->hist;
+    s->health.http_requests = h->requests;
+    s->health.http_busy_ns = h->busy_ns;
 }
 
 static void
@@ -254,12 +281,25 @@ reply_error(struct reply *r, int status, const char *msg)
     reply_set(r, status, CT_JSON, web_json_error(status, msg));
 }
 
+static void
+cache_drop(struct srv_http *h)
+{
+    for (size_t i = 0; i < CACHE_NSLOTS; i++) {
+        if (h->cache[i].resp != NULL)
+            MHD_destroy_response(h->cache[i].resp);
+        h->cache[i].resp = NULL;
+    }
+}
+
 static enum MHD_Result
-send_reply(struct MHD_Connection *c, struct reply *r)
+send_reply(struct srv_http *h, struct MHD_Connection *c, struct reply *r)
 {
     struct MHD_Response *resp;
     enum MHD_Result ret;
     size_t len = r->body != NULL ? strlen(r->body) : 0;
+
+    if (r->shared != NULL)
+        return MHD_queue_response(c, (unsigned)r->status, r->shared);
 
     resp = MHD_create_response_from_buffer(len, r->body != NULL ? r->body : "",
                                            r->body != NULL
@@ -284,7 +324,15 @@ send_reply(struct MHD_Connection *c, struct reply *r)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
                                 "Basic realm=\"mond\", charset=\"UTF-8\"");
     ret = MHD_queue_response(c, (unsigned)r->status, resp);
-    MHD_destroy_response(resp);
+    if (r->cache_slot >= 0 && r->status == 200) {
+        struct cached *k = &h->cache[r->cache_slot];
+        if (k->resp != NULL)
+            MHD_destroy_response(k->resp);
+        k->resp = resp;         /* keep our reference */
+        k->made_ns = loop_now_ns(h->lp);
+    } else {
+        MHD_destroy_response(resp);
+    }
     return ret;
 }
 
@@ -351,9 +399,11 @@ basic_auth(struct srv_http *h, struct MHD_Connection *c, char **user)
     }
     ok = cfg->g.userfile != NULL
          ? auth_userfile_check(cfg->g.userfile, u, pass) : -1;
-    if (ok < 0)
-        log_warn("http: userfile %s", cfg->g.userfile != NULL
+    /* A client can trigger this at will: say it once, not per request. */
+    if (ok < 0 && !h->userfile_warned)
+        log_warn("http: userfile %s, actions refused", cfg->g.userfile != NULL
                  ? cfg->g.userfile : "(none)");
+    h->userfile_warned = ok < 0;
     if (ok == 1)
         *user = xstrdup(u);
     MHD_free(u);
@@ -455,9 +505,20 @@ route_get(struct srv_http *h, char *url, struct reply *r)
 {
     struct snap sn;
     char *seg[4];
+    int slot = strcmp(url, "/") == 0 ? CACHE_INDEX
+               : strcmp(url, "/api/v1/status") == 0 ? CACHE_STATUS
+               : strcmp(url, "/metrics") == 0 ? CACHE_METRICS
+               : strcmp(url, "/api/v1/alerts") == 0 ? CACHE_ALERTS : -1;
 
-    if (strcmp(url, "/") == 0 || strcmp(url, "/api/v1/status") == 0 ||
-        strcmp(url, "/metrics") == 0 || strcmp(url, "/api/v1/alerts") == 0) {
+    if (slot >= 0) {
+        const struct cached *k = &h->cache[slot];
+        if (k->resp != NULL && loop_now_ns(h->lp) - k->made_ns <
+            (int64_t)SRV_HTTP_CACHE_MS * 1000000) {
+            r->status = 200;
+            r->shared = k->resp;
+            return;
+        }
+        r->cache_slot = slot;
         snap_build(h, &sn);
         if (strcmp(url, "/metrics") == 0) {
             reply_set(r, 200, CT_PROM, web_metrics(&sn.s));
@@ -635,6 +696,7 @@ route_post(struct srv_http *h, struct MHD_Connection *c, char *url,
     }
     log_info("http: %s from %s: %s %s/%s%s%s", user, ip, act, seg[0], seg[1],
              comment != NULL ? ": " : "", comment != NULL ? comment : "");
+    cache_drop(h);
     {
         json_t *o = json_object();
         char *s;
@@ -677,8 +739,9 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
         /* Refuse a declared oversized body before it is sent. */
         if (cl != NULL && strtoull(cl, NULL, 10) > SRV_HTTP_BODY_MAX) {
             memset(&r, 0, sizeof r);
+            r.cache_slot = -1;
             reply_error(&r, 413, "request body too large");
-            return send_reply(c, &r);
+            return send_reply(h, c, &r);
         }
         return MHD_YES;
     }
@@ -692,6 +755,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
     }
 
     memset(&r, 0, sizeof r);
+    r.cache_slot = -1;
     path = xstrdup(url);
     if (!is_get && !is_post) {
         reply_error(&r, 405, "method not allowed");
@@ -713,7 +777,8 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
         route_post(h, c, path, q, &r);
     }
     free(path);
-    ret = send_reply(c, &r);
+    ret = send_reply(h, c, &r);
+    h->requests++;
     return ret;
 }
 
@@ -758,27 +823,33 @@ rearm(struct srv_http *h)
         loop_timer_cancel(h->lp, &h->timer);
 }
 
+/* One MHD_run(), timed: the loop time HTTP takes from checks is a
+ * metric (mond_http_busy_seconds_total). */
+static void
+run_mhd(struct srv_http *h)
+{
+    int64_t t0 = loop_clock_mono_ns();
+
+    MHD_run(h->d);
+    rearm(h);
+    h->busy_ns += loop_clock_mono_ns() - t0;
+}
+
 static void
 on_io(struct loop *lp, void *arg, uint32_t events, int64_t now_ns)
 {
-    struct srv_http *h = arg;
-
     (void)lp;
     (void)events;
     (void)now_ns;
-    MHD_run(h->d);
-    rearm(h);
+    run_mhd(arg);
 }
 
 static void
 on_timer(struct loop *lp, void *arg, int64_t now_ns)
 {
-    struct srv_http *h = arg;
-
     (void)lp;
     (void)now_ns;
-    MHD_run(h->d);
-    rearm(h);
+    run_mhd(arg);
 }
 
 static void
@@ -902,6 +973,7 @@ srv_http_free(struct srv_http *h)
     loop_io_del(h->lp, &h->io);
     if (h->timer.armed)
         loop_timer_cancel(h->lp, &h->timer);
+    cache_drop(h);
     MHD_stop_daemon(h->d);
     web_hist_free(h->hist);
     free(h->where);
@@ -915,6 +987,7 @@ srv_http_reloaded(struct srv_http *h, bool ok)
         return;
     h->reload_ok = ok;
     h->reload_wall_ms = loop_clock_wall_ms();
+    cache_drop(h);
     if (!ok)
         h->reloads_failed++;
 }

@@ -24,6 +24,8 @@
 #define SRV_HTTP_CONN_MEM (64 * 1024)      /* headers + body per conn */
 #define SRV_HTTP_IDLE_S 30                 /* idle connection timeout */
 #define SRV_HTTP_DTLOG_MAX (8 * 1024 * 1024)  /* downtime log tail read */
+#define SRV_HTTP_CACHE_MS 1000             /* big documents re-rendered at
+                                            * most this often */
 
 struct loop;
 struct svctab;

@@ -16,7 +16,7 @@ struct loop;
 struct svctab;
 struct srv_state;
 
-#define SRV_STATE_SAVE_MS 2000
+#define SRV_STATE_SAVE_MS 5000
 #define SRV_STATE_FILE "mond.state"
 
 /* statedir may be NULL (nothing is saved or loaded). */

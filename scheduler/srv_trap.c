@@ -31,11 +31,6 @@
 #include "trap.h"
 #include "xalloc.h"
 
-/* Hooks to be moved into svctab.h when wired in (issue 6). */
-int svctab_trap(struct svctab *s, size_t i, const struct check_result *cr);
-int svctab_traptimeout(struct svctab *s, size_t i);
-int svctab_trapduration_end(struct svctab *s, size_t i);
-
 #define SRV_TRAP_LOG_PER_MIN 20
 #define SRV_TRAP_BATCH 64           /* packets read per wakeup */
 

@@ -34,11 +34,12 @@ struct svctab *svctab_new(struct loop *lp, struct spawner *sp,
 void svctab_free(struct svctab *s);
 
 /* Install cfg (the table borrows it until replaced; the caller keeps
- * ownership) and configure alertq from it.  The first call schedules every service (now, or within
- * randstart), reads historicfile, starts dtlog and sends startup alerts.
- * Later calls (reload) keep the state of every service whose (watch,
- * service) survives, including a running monitor; removed services'
- * monitors finish unobserved; new services are due now.  Returns 0. */
+ * ownership) and configure alertq from it.  The first call schedules
+ * every service (now, or within randstart), reads historicfile, starts
+ * dtlog and sends startup alerts.  Later calls (reload) keep the state
+ * of every service whose (watch, service) survives, including a running
+ * monitor; removed services' monitors finish unobserved; new services
+ * are due now.  Returns 0. */
 int svctab_set_config(struct svctab *s, struct config *cfg);
 const struct config *svctab_config(const struct svctab *s);
 
@@ -58,7 +59,8 @@ struct svc_state *svctab_state_mut(struct svctab *s, size_t i);
 int64_t svctab_next_due_ns(const struct svctab *s, size_t i);
 bool svctab_is_running(const struct svctab *s, size_t i);
 /* Index of (watch, service), or -1. */
-long svctab_find(const struct svctab *s, const char *watch, const char *service);
+long svctab_find(const struct svctab *s, const char *watch,
+                 const char *service);
 
 /* Alert history, oldest first (mon's "alerttype group service time
  * program (args) summary" lines); borrowed. */
@@ -73,7 +75,8 @@ void svctab_restore_history(struct svctab *s, const char *const *lines,
  * alerts).  0, or -1 with errno ENOENT when there is no such object. */
 int svctab_set_host_disabled(struct svctab *s, const char *group,
                             const char *host, bool disabled);
-int svctab_set_watch_disabled(struct svctab *s, const char *watch, bool disabled);
+int svctab_set_watch_disabled(struct svctab *s, const char *watch,
+                              bool disabled);
 int svctab_set_service_disabled(struct svctab *s, const char *watch,
                                const char *service, bool disabled);
 bool svctab_host_is_disabled(const struct svctab *s, const char *group,
@@ -91,6 +94,16 @@ int64_t svctab_state_since_wall_ms(const struct svctab *s, size_t i);
  * 0, or -1 with errno ENOENT (no such service) or EINVAL (not failing). */
 int svctab_ack(struct svctab *s, size_t i, const char *comment);
 int svctab_unack(struct svctab *s, size_t i);
+
+/* Traps (srv_trap.c owns the socket and the timers): a trap arrived
+ * for service i (decide_result with is_trap: alerts get -T); its
+ * traptimeout passed without one (decide_traptimeout: -O); its
+ * trapduration ended (decide_trapduration_expired).  Each logs a state
+ * change, writes the downtime log and starts alerts like a monitor
+ * result.  0, or -1 with errno ENOENT. */
+int svctab_trap(struct svctab *s, size_t i, const struct check_result *cr);
+int svctab_traptimeout(struct svctab *s, size_t i);
+int svctab_trapduration_end(struct svctab *s, size_t i);
 
 /* One finished monitor run, for observers (status page, metrics). */
 struct perf_set;

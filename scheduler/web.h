@@ -140,6 +140,8 @@ struct web_health {
     uint64_t reloads_failed;
     int64_t start_wall_ms;
     const struct web_hist *hist;   /* lateness; may be NULL */
+    uint64_t http_requests;     /* answered since start */
+    int64_t http_busy_ns;       /* loop time spent in libmicrohttpd */
 };
 
 struct web_snapshot {

@@ -228,6 +228,14 @@ web_metrics(const struct web_snapshot *snap)
         web_buf_printf(&b, "mond_config_last_reload_timestamp_seconds %.3f\n",
                        (double)h->reload_wall_ms / 1000.0);
     }
+    family(&b, "mond_http_requests_total", "counter",
+           "HTTP requests answered.");
+    web_buf_printf(&b, "mond_http_requests_total %llu\n",
+                   (unsigned long long)h->http_requests);
+    family(&b, "mond_http_busy_seconds_total", "counter",
+           "Event loop time spent serving HTTP (checks wait meanwhile).");
+    web_buf_printf(&b, "mond_http_busy_seconds_total %.6f\n",
+                   (double)h->http_busy_ns / 1e9);
     family(&b, "mond_start_time_seconds", "gauge", "When mond started.");
     web_buf_printf(&b, "mond_start_time_seconds %.3f\n",
                    (double)h->start_wall_ms / 1000.0);

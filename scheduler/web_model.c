@@ -57,48 +57,60 @@ web_buf_printf(struct web_buf *b, const char *fmt, ...)
     va_list ap;
     int len;
 
+    /* Most pieces are short: format straight into the spare room and
+     * only format twice when it did not fit. */
+    web_buf_reserve(b, 128);
     va_start(ap, fmt);
-    len = vsnprintf(NULL, 0, fmt, ap);
+    len = vsnprintf(b->p + b->n, b->cap - b->n, fmt, ap);
     va_end(ap);
-    if (len <= 0)
+    if (len <= 0) {
+        b->p[b->n] = '\0';
         return;
-    web_buf_reserve(b, (size_t)len);
-    va_start(ap, fmt);
-    vsnprintf(b->p + b->n, (size_t)len + 1, fmt, ap);
-    va_end(ap);
+    }
+    if ((size_t)len >= b->cap - b->n) {
+        web_buf_reserve(b, (size_t)len);
+        va_start(ap, fmt);
+        vsnprintf(b->p + b->n, (size_t)len + 1, fmt, ap);
+        va_end(ap);
+    }
     b->n += (size_t)len;
+}
+
+/* Copy s, replacing each byte in specials by its entry in reps; runs of
+ * plain bytes are copied at once. */
+static void
+put_escaped(struct web_buf *b, const char *s, const char *specials,
+            const char *const *reps)
+{
+    while (s != NULL && *s != '\0') {
+        size_t run = strcspn(s, specials);
+        if (run > 0) {
+            web_buf_putn(b, s, run);
+            s += run;
+        }
+        if (*s != '\0') {
+            web_buf_puts(b, reps[strchr(specials, *s) - specials]);
+            s++;
+        }
+    }
 }
 
 void
 web_buf_html(struct web_buf *b, const char *s)
 {
-    if (s == NULL)
-        return;
-    for (; *s != '\0'; s++) {
-        switch (*s) {
-        case '&': web_buf_puts(b, "&amp;"); break;
-        case '<': web_buf_puts(b, "&lt;"); break;
-        case '>': web_buf_puts(b, "&gt;"); break;
-        case '"': web_buf_puts(b, "&quot;"); break;
-        case '\'': web_buf_puts(b, "&#39;"); break;
-        default: web_buf_putn(b, s, 1); break;
-        }
-    }
+    static const char *const reps[] = {
+        "&amp;", "&lt;", "&gt;", "&quot;", "&#39;",
+    };
+
+    put_escaped(b, s, "&<>\"'", reps);
 }
 
 void
 web_buf_label(struct web_buf *b, const char *s)
 {
-    if (s == NULL)
-        return;
-    for (; *s != '\0'; s++) {
-        switch (*s) {
-        case '\\': web_buf_puts(b, "\\\\"); break;
-        case '"': web_buf_puts(b, "\\\""); break;
-        case '\n': web_buf_puts(b, "\\n"); break;
-        default: web_buf_putn(b, s, 1); break;
-        }
-    }
+    static const char *const reps[] = { "\\\\", "\\\"", "\\n" };
+
+    put_escaped(b, s, "\\\"\n", reps);
 }
 
 void

@@ -15,6 +15,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "xalloc.h"
+
 #define CHART_W 600
 #define CHART_H 120
 #define BAR_W 600
@@ -222,10 +224,8 @@ web_page_service(const struct web_svc *s, int64_t now_wall_ms,
 
     (void)now_wall_ms;
     web_buf_init(&b);
-    title = malloc(strlen(s->group) + strlen(s->service) + 2);
-    if (title != NULL)
-        sprintf(title, "%s/%s", s->group, s->service);
-    put_head(&b, title != NULL ? title : "service", "service");
+    title = xasprintf("%s/%s", s->group, s->service);
+    put_head(&b, title, "service");
     free(title);
     web_buf_puts(&b, "<article id=\"svc\" data-group=\"");
     web_buf_html(&b, s->group);
@@ -386,9 +386,15 @@ web_page_js(void)
 "var every=Math.max(1,parseFloat(q.get('refresh')||'10'))*1000;\n"
 "function el(t,c,x){var e=document.createElement(t);if(c)e.className=c;"
 "if(x!=null)e.textContent=x;return e;}\n"
+"function ago(ms){var d=(Date.now()-ms)/1000,a=Math.abs(d),s=a<90?"
+"Math.round(a)+' s':a<5400?Math.round(a/60)+' min':a<129600?"
+"Math.round(a/3600)+' h':Math.round(a/86400)+' d';return d>=0?s+' ago':"
+"'in '+s;}\n"
 "function fmt(ms){if(!ms)return el('span','never','never');"
-"var d=new Date(ms),e=el('time',null,d.toLocaleString());"
-"e.dataset.ms=ms;e.title=d.toISOString();return e;}\n"
+"var d=new Date(ms),e=el('time',null,d.toLocaleTimeString()+' ('+ago(ms)+')');"
+"e.dataset.ms=ms;e.title=d.toLocaleString();return e;}\n"
+"function next(ms){return ms&&ms<=Date.now()?el('span',null,'due now'):"
+"fmt(ms);}\n"
 "function badge(s){return el('span','badge st-'+s,s);}\n"
 "function seg(s){return encodeURIComponent(s);}\n"
 "function stamp(ok){var u=document.getElementById('updated');"
@@ -411,7 +417,7 @@ web_page_js(void)
 "td=el('td');td.dataset.label='Last check';td.appendChild(fmt(s.last_check));"
 "tr.appendChild(td);\n"
 "td=el('td');td.dataset.label='Next check';if(s.running)td.textContent="
-"'running';else td.appendChild(fmt(s.next_check));tr.appendChild(td);\n"
+"'running';else td.appendChild(next(s.next_check));tr.appendChild(td);\n"
 "return tr;}\n"
 "function index(){fetch('/api/v1/status',{cache:'no-store'}).then("
 "function(r){if(!r.ok)throw r;return r.json();}).then(function(d){\n"
@@ -429,7 +435,7 @@ web_page_js(void)
 "set('state',badge(s.state));set('since',fmt(s.since));"
 "set('summary',document.createTextNode(s.summary||''));"
 "set('last',fmt(s.last_check));set('next',s.running?"
-"document.createTextNode('running'):fmt(s.next_check));"
+"document.createTextNode('running'):next(s.next_check));"
 "set('ack',document.createTextNode(s.acked?'yes: '+(s.ack_comment||''):"
 "'no'));set('output',document.createTextNode(s.output||''));"
 "stamp(true);}).catch(function(){stamp(false);});}\n"
@@ -446,7 +452,7 @@ web_page_js(void)
 "('refused: '+(j.error||r.status));if(r.ok)service();});}).catch("
 "function(){res.className='err';res.textContent='cannot reach mond';});}\n"
 "if(art){document.getElementById('actions').addEventListener('click',act);"
-"setInterval(service,every);}\n"
+"service();setInterval(service,every);}\n"
 "else if(document.getElementById('rows')){index();setInterval(index,every);}\n"
 "})();\n";
 }

@@ -72,8 +72,11 @@ def test_service_json(failing):
     bad = failing.get_json("/api/v1/services/web/bad")
     assert bad["detail"] == "detail: connection refused\n"
     assert bad["recent"][-1]["ok"] is False and bad["recent"][-1]["exit"] == 2
-    # the failure going on now counts as downtime
-    assert bad["uptime"]["24h"] < 1.0
+    # the failure going on now counts as downtime (whole seconds)
+    bad = wait_until(lambda: (lambda b: b["uptime"]["24h"] < 1.0 and b)(
+        failing.get_json("/api/v1/services/web/bad")), what="downtime")
+    down_s = (bad["now"] - bad["first_failure"]) / 1000
+    assert bad["uptime"]["24h"] == pytest.approx(1 - down_s / 86400, abs=2e-5)
 
 
 def test_uptime_from_downtime_log(web):

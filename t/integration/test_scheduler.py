@@ -357,7 +357,7 @@ def test_sighup_good_file_keeps_state(mond):
     text = open(mond.cf).read().replace("extra1", "extra2")
     mond.write("mon.cf", text)
     p.send_signal(signal.SIGHUP)
-    mond.wait_log("reload: ")
+    mond.wait_log(f"reload: {mond.cf} loaded")
     n = len(mond.runs())
     mond.wait_runs(n + 3)
     assert len(mond.records()) == 1
@@ -715,3 +715,41 @@ def test_example_config_and_its_programs(tmp_path):
                                        "PATH": "/usr/bin:/bin"}, timeout=30)
     assert p.returncode == 0
     assert logf.read_text() == "17 up local/disk [a b]: /var full\n"
+
+
+def test_reload_drops_a_service_with_a_running_monitor(mond):
+    mond.write("mon.d/slow.monitor", textwrap.dedent(f"""\
+        #!/bin/sh
+        echo $$ > {mond.path("slow.pid")}
+        exec sleep 600
+        """), mode=0o755)
+    keep = textwrap.dedent("""\
+        hostgroup g h1
+
+        watch g
+            service fast
+                interval 0.2s
+                monitor_timeout 10s
+                monitor ctl.monitor
+        """)
+    mond.write("mon.cf", keep + textwrap.indent(textwrap.dedent("""\
+        service slow
+            interval 1h
+            monitor_timeout 1s
+            monitor slow.monitor
+        """), "    "))
+    p = mond.start()
+    wait_until(lambda: os.path.exists(mond.path("slow.pid")) and
+               open(mond.path("slow.pid")).read().strip(), what="slow.pid")
+    pid = int(open(mond.path("slow.pid")).read())
+    mond.write("mon.cf", keep)
+    p.send_signal(signal.SIGHUP)
+    mond.wait_log("g/slow: removed by reload")
+    # the orphaned monitor still meets its deadline, unobserved
+    wait_until(lambda: not os.path.exists(f"/proc/{pid}") or
+               "State:\tZ" in open(f"/proc/{pid}/status").read(),
+               what="the removed service's monitor to be killed")
+    n = len(mond.runs())
+    mond.wait_runs(n + 3)
+    assert p.poll() is None
+    assert "g/slow: timed out" not in mond.log()

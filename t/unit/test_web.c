@@ -162,6 +162,7 @@ test_json_status_shape(void **state)
     (void)state;
     fixture_init(&f);
     f.st[0].last_summary = (char *)"bad \xff byte, 日本語";
+    f.st[2].last_summary = (char *)"say \"hi\"\\\t\x01\n";
     web_snapshot_sort(&f.snap);
     s = web_json_status(&f.snap);
     root = json_loads(s, 0, &je);
@@ -182,6 +183,9 @@ test_json_status_shape(void **state)
                         "description")), "メールサーバ");
     assert_true(json_is_null(json_object_get(json_array_get(svcs, 1),
                                              "last_check")));
+    /* quotes, backslashes and control bytes survive the round trip */
+    assert_string_equal(json_string_value(json_object_get(
+        json_array_get(svcs, 1), "summary")), "say \"hi\"\\\t\x01\n");
     /* invalid UTF-8 becomes U+FFFD, the rest survives */
     assert_string_equal(json_string_value(json_object_get(
         json_array_get(svcs, 2), "summary")), "bad \xEF\xBF\xBD byte, 日本語");

@@ -371,6 +371,21 @@ test_value_errors_point_into_yaml(void **state)
     free(got);
 }
 
+/* The bundled example: etc/mond.yaml is etc/mon.cf in YAML. */
+static void
+test_example_yaml_equals_moncf(void **state)
+{
+    (void)state;
+    struct config *a = must_load("../etc/mon.cf", false);
+    struct config *b = must_load("../etc/mond.yaml", false);
+    char *da = config_dump(a), *db = config_dump(b);
+    assert_same_dump("etc/mond.yaml vs etc/mon.cf", da, db);
+    free(da);
+    free(db);
+    config_free(a);
+    config_free(b);
+}
+
 int
 main(void)
 {
@@ -379,6 +394,7 @@ main(void)
         cmocka_unit_test(test_anchors_and_merge_keys),
         cmocka_unit_test(test_error_positions),
         cmocka_unit_test(test_value_errors_point_into_yaml),
+        cmocka_unit_test(test_example_yaml_equals_moncf),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
