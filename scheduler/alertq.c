@@ -11,10 +11,13 @@
 #include "alertq.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "diag.h"
 #include "log.h"
@@ -43,6 +46,8 @@ struct alertq {
     struct spool *spool;
     bool configured;
     char *statedir;
+    char *logdir;               /* LOGDIR/alert.delivery, one line per
+                                 * attempt; NULL = not written */
     int64_t timeout_ms, retry_ms, retry_max_ms, giveup_ms;
     size_t output_max;
     struct aq_item *head;
@@ -51,6 +56,46 @@ struct alertq {
 };
 
 static void item_start(struct aq_item *it);
+
+static void delivery_log(struct aq_item *it, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* One line per delivery attempt in LOGDIR/alert.delivery:
+ * "WALL_S ID GROUP SERVICE TYPE attempt N RESULT", so the history of an
+ * alert (failed, retried, delivered or given up) can be read back. */
+static void
+delivery_log(struct aq_item *it, const char *fmt, ...)
+{
+    struct alertq *q = it->q;
+    va_list ap;
+
+    if (q->logdir == NULL)
+        return;
+    va_start(ap, fmt);
+    char *what = xvasprintf(fmt, ap);
+    va_end(ap);
+    /* A reason from a child's output is one line. */
+    for (char *p = what; *p; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+    char *path = xasprintf("%s/alert.delivery", q->logdir);
+    char *line = xasprintf("%lld %s %s %s %s attempt %u %s\n",
+                           (long long)(loop_now_wall_ms(q->lp) / 1000),
+                           it->rec.id ? it->rec.id : "-",
+                           it->rec.group ? it->rec.group : "-",
+                           it->rec.service ? it->rec.service : "-",
+                           it->rec.type ? it->rec.type : "-",
+                           it->rec.attempts, what);
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    size_t len = strlen(line);
+    if (fd < 0 || write(fd, line, len) != (ssize_t)len)
+        log_warn("%s: cannot append the delivery log", path);
+    if (fd >= 0 && close(fd) < 0)
+        log_warn("%s: close", path);
+    free(line);
+    free(path);
+    free(what);
+}
 
 static void
 log_diag_list(const struct diag_list *dl)
@@ -123,7 +168,9 @@ item_done_cb(void *arg, const struct spawn_result *r, int64_t now_ns)
 
     it->job = NULL;
     if (r->spawn_errno == 0 && r->exited && r->exit_code == 0) {
+        it->rec.attempts++;
         log_debug("%s: delivered", it->label);
+        delivery_log(it, "delivered");
         item_done(it);
         return;
     }
@@ -145,6 +192,7 @@ item_done_cb(void *arg, const struct spawn_result *r, int64_t now_ns)
     if (now_wall - it->rec.first_spooled_wall_ms >= q->giveup_ms) {
         log_warnx("%s: %s; giving up after %u attempts", it->label, why,
                   it->rec.attempts);
+        delivery_log(it, "failed: %s; gave up, NOT delivered", why);
         item_done(it);
         return;
     }
@@ -156,6 +204,7 @@ item_done_cb(void *arg, const struct spawn_result *r, int64_t now_ns)
     else
         log_warnx("%s: %s; retry %u in %lldms", it->label, why,
                   it->rec.attempts, (long long)delay);
+    delivery_log(it, "failed: %s; retry in %lldms", why, (long long)delay);
     if (it->rec.id != NULL && q->spool != NULL) {
         struct diag_list dl;
         diag_list_init(&dl);
@@ -302,6 +351,8 @@ alertq_configure(struct alertq *q, const struct globals *g)
     q->giveup_ms = g->alert_giveup_ms > 0 ? g->alert_giveup_ms
                                           : ALERTQ_GIVEUP_MS_DEFAULT;
     q->output_max = g->output_max_bytes;
+    free(q->logdir);
+    q->logdir = g->logdir != NULL ? xstrdup(g->logdir) : NULL;
     if (q->configured) {
         if (g->statedir != NULL && q->statedir != NULL &&
             strcmp(g->statedir, q->statedir) != 0)
@@ -355,6 +406,7 @@ alertq_free(struct alertq *q)
     }
     spool_close(q->spool);
     free(q->statedir);
+    free(q->logdir);
     free(q);
 }
 

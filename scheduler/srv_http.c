@@ -63,6 +63,20 @@ struct cached {
     int64_t made_ns;
 };
 
+/* Checking a password runs crypt(3) (milliseconds for sha512-crypt,
+ * more for yescrypt), in the loop.  So credentials that passed are
+ * remembered for a while (exact user and password, in memory only), and
+ * after a refused one the next check waits AUTH_FAIL_GAP_MS: a client
+ * guessing passwords or replaying good ones cannot keep the loop busy. */
+#define AUTH_CACHE_N 8
+#define AUTH_CACHE_MS (5 * 60 * 1000)
+#define AUTH_FAIL_GAP_MS 250
+
+struct auth_ok {
+    char *user, *pass;          /* owned; NULL = free slot */
+    int64_t until_ns;
+};
+
 struct srv_http {
     struct loop *lp;
     struct svctab *tab;
@@ -81,6 +95,8 @@ struct srv_http {
     struct cached cache[CACHE_NSLOTS];
     uint64_t requests;
     int64_t busy_ns;            /* time spent in MHD_run() */
+    struct auth_ok auth_cache[AUTH_CACHE_N];
+    int64_t auth_fail_ns;       /* last refused check */
 };
 
 /* Per request: the body so far, bounded. */
@@ -379,12 +395,84 @@ client_ip(struct MHD_Connection *c, char *buf, size_t n)
                   buf, (socklen_t)n);
 }
 
+static void
+auth_slot_clear(struct auth_ok *a)
+{
+    if (a->pass != NULL)
+        explicit_bzero(a->pass, strlen(a->pass));
+    free(a->user);
+    free(a->pass);
+    a->user = a->pass = NULL;
+}
+
+static void
+auth_cache_clear(struct srv_http *h)
+{
+    for (size_t i = 0; i < AUTH_CACHE_N; i++)
+        auth_slot_clear(&h->auth_cache[i]);
+}
+
+/* Constant time for equal lengths: no timing hint about the password. */
+static bool
+same_secret(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    unsigned char d = 0;
+
+    if (la != lb)
+        return false;
+    for (size_t i = 0; i < la; i++)
+        d |= (unsigned char)(a[i] ^ b[i]);
+    return d == 0;
+}
+
+static bool
+auth_cached(struct srv_http *h, const char *user, const char *pass,
+            int64_t now_ns)
+{
+    for (size_t i = 0; i < AUTH_CACHE_N; i++) {
+        struct auth_ok *a = &h->auth_cache[i];
+        if (a->user == NULL)
+            continue;
+        if (a->until_ns <= now_ns) {
+            auth_slot_clear(a);
+            continue;
+        }
+        if (strcmp(a->user, user) == 0 && same_secret(a->pass, pass))
+            return true;
+    }
+    return false;
+}
+
+static void
+auth_remember(struct srv_http *h, const char *user, const char *pass,
+              int64_t now_ns)
+{
+    struct auth_ok *slot = &h->auth_cache[0];
+
+    for (size_t i = 0; i < AUTH_CACHE_N; i++) {
+        struct auth_ok *a = &h->auth_cache[i];
+        if (a->user == NULL) {
+            slot = a;
+            break;
+        }
+        if (a->until_ns < slot->until_ns)
+            slot = a;           /* the oldest goes */
+    }
+    auth_slot_clear(slot);
+    slot->user = xstrdup(user);
+    slot->pass = xstrdup(pass);
+    slot->until_ns = now_ns + (int64_t)AUTH_CACHE_MS * 1000000;
+}
+
 /* HTTP Basic against the userfile.  Returns 1 accepted (*user set,
- * caller frees), 0 no or bad credentials, -1 userfile unreadable. */
+ * caller frees), 0 no or bad credentials, -1 userfile unreadable, -2 a
+ * check was refused less than AUTH_FAIL_GAP_MS ago (try again later). */
 static int
 basic_auth(struct srv_http *h, struct MHD_Connection *c, char **user)
 {
     const struct config *cfg = svctab_config(h->tab);
+    int64_t now_ns = loop_now_ns(h->lp);
     char *pass = NULL;
     char *u = MHD_basic_auth_get_username_password(c, &pass);
     int ok;
@@ -397,8 +485,19 @@ basic_auth(struct srv_http *h, struct MHD_Connection *c, char **user)
             MHD_free(pass);
         return 0;
     }
-    ok = cfg->g.userfile != NULL
-         ? auth_userfile_check(cfg->g.userfile, u, pass) : -1;
+    if (auth_cached(h, u, pass, now_ns)) {
+        ok = 1;
+    } else if (h->auth_fail_ns != 0 &&
+               now_ns - h->auth_fail_ns < (int64_t)AUTH_FAIL_GAP_MS * 1000000) {
+        ok = -2;
+    } else {
+        ok = cfg->g.userfile != NULL
+             ? auth_userfile_check(cfg->g.userfile, u, pass) : -1;
+        if (ok == 1)
+            auth_remember(h, u, pass, now_ns);
+        else if (ok == 0)
+            h->auth_fail_ns = now_ns;
+    }
     /* A client can trigger this at will: say it once, not per request. */
     if (ok < 0 && !h->userfile_warned)
         log_warn("http: userfile %s, actions refused", cfg->g.userfile != NULL
@@ -407,6 +506,7 @@ basic_auth(struct srv_http *h, struct MHD_Connection *c, char **user)
     if (ok == 1)
         *user = xstrdup(u);
     MHD_free(u);
+    explicit_bzero(pass, strlen(pass));
     MHD_free(pass);
     return ok;
 }
@@ -636,6 +736,11 @@ route_post(struct srv_http *h, struct MHD_Connection *c, char *url,
     }
     xrw = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Requested-With");
     ok = basic_auth(h, c, &user);
+    if (ok == -2) {
+        reply_error(r, 429, "a password was refused a moment ago: "
+                    "try again in a second");
+        return;
+    }
     if (ok < 0) {
         reply_error(r, 403, "actions are off: the userfile cannot be read");
         return;
@@ -974,6 +1079,7 @@ srv_http_free(struct srv_http *h)
     if (h->timer.armed)
         loop_timer_cancel(h->lp, &h->timer);
     cache_drop(h);
+    auth_cache_clear(h);
     MHD_stop_daemon(h->d);
     web_hist_free(h->hist);
     free(h->where);
@@ -988,6 +1094,7 @@ srv_http_reloaded(struct srv_http *h, bool ok)
     h->reload_ok = ok;
     h->reload_wall_ms = loop_clock_wall_ms();
     cache_drop(h);
+    auth_cache_clear(h);        /* the userfile may have changed */
     if (!ok)
         h->reloads_failed++;
 }

@@ -275,18 +275,22 @@ web_page_service(const struct web_svc *s, int64_t now_wall_ms,
                    (unsigned long long)st->failure_count,
                    (unsigned long long)st->alert_count);
 
-    web_buf_puts(&b, "<section><h2>Uptime</h2><div class=\"uptimes\">");
+    web_buf_puts(&b, "<section id=\"sec-uptime\"><h2>Uptime</h2>"
+                 "<div class=\"uptimes\">");
     put_uptime(&b, "24 h", u != NULL ? u->day : -1);
     put_uptime(&b, "7 d", u != NULL ? u->week : -1);
     put_uptime(&b, "30 d", u != NULL ? u->month : -1);
-    web_buf_puts(&b, "</div></section><section><h2>Recent checks</h2>");
+    web_buf_puts(&b, "</div></section><section id=\"sec-bar\">"
+                 "<h2>Recent checks</h2>");
     put_status_bar(&b, s->hist);
-    web_buf_puts(&b, "</section><section><h2>Response time</h2>");
+    web_buf_puts(&b, "</section><section id=\"sec-chart\">"
+                 "<h2>Response time</h2>");
     put_chart(&b, s->hist);
     web_buf_puts(&b, "</section><section><h2>Last output</h2>"
                  "<pre id=\"output\">");
     web_buf_html(&b, st->last_output);
-    web_buf_puts(&b, "</pre></section><section><h2>Recent alerts</h2><ul "
+    web_buf_puts(&b, "</pre></section><section id=\"sec-hist\">"
+                 "<h2>Recent alerts</h2><ul "
                  "class=\"hist\">");
     for (size_t i = nhistory; i > 0; i--) {
         web_buf_puts(&b, "<li>");
@@ -438,7 +442,17 @@ web_page_js(void)
 "document.createTextNode('running'):next(s.next_check));"
 "set('ack',document.createTextNode(s.acked?'yes: '+(s.ack_comment||''):"
 "'no'));set('output',document.createTextNode(s.output||''));"
-"stamp(true);}).catch(function(){stamp(false);});}\n"
+"stamp(true);}).catch(function(){stamp(false);});\n"
+/* The drawn parts (uptime, status bar, chart, history) come from the
+ * page itself, re-fetched and swapped section by section: the form
+ * keeps what the user typed. */
+"fetch(location.pathname,{cache:'no-store'}).then(function(r){"
+"if(!r.ok)throw r;return r.text();}).then(function(t){"
+"var d=new DOMParser().parseFromString(t,'text/html');"
+"['sec-uptime','sec-bar','sec-chart','sec-hist'].forEach(function(id){"
+"var n=d.getElementById(id),o=document.getElementById(id);"
+"if(n&&o)o.replaceWith(document.importNode(n,true));});}).catch("
+"function(){});}\n"
 "function act(ev){var b=ev.target.closest('button[data-action]');"
 "if(!b)return;var f=document.getElementById('actions'),"
 "res=document.getElementById('result'),h={'Content-Type':"

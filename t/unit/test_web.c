@@ -140,6 +140,42 @@ test_html_escaping(void **state)
 }
 
 static void
+test_service_page_parts(void **state)
+{
+    struct fixture f;
+    struct perf_set ps;
+    struct web_uptimes u = { 0.99951, 1.0, -1 };
+    const char *hist[] = { "failure mail smtp 1764000000 x.alert () <b>" };
+    char *page;
+    const char *p;
+    int rects = 0;
+
+    (void)state;
+    fixture_init(&f);
+    for (int i = 0; i < 5; i++) {
+        perf_set_init(&ps);
+        perfdata_parse(i == 2 ? "other=1" : "mx1_time=120ms", &ps);
+        web_hist_record(f.hist, "mail", "smtp", hosts2, 2, NOW_MS + i, 5,
+                        i == 3 ? 2 : 0, i != 3, -1, &ps);
+        perf_set_fini(&ps);
+    }
+    f.svcs[1].hist = web_hist_find(f.hist, "mail", "smtp");
+    page = web_page_service(&f.svcs[1], NOW_MS, &u, hist, 1);
+    for (p = page; (p = strstr(p, "<rect ")) != NULL; p++)
+        rects++;
+    assert_int_equal(rects, 5);                 /* one per check */
+    assert_non_null(strstr(page, "<rect class=\"fail\""));
+    assert_non_null(strstr(page, "<polyline points=\""));  /* 4 times */
+    assert_non_null(strstr(page, "120.0 ms"));  /* the chart's scale */
+    assert_non_null(strstr(page, "99.951%"));
+    assert_non_null(strstr(page, "n/a"));       /* 30 d unknown */
+    assert_non_null(strstr(page, "&lt;b&gt;"));  /* history escaped */
+    assert_null(strstr(page, "<b>"));
+    free(page);
+    web_hist_free(f.hist);
+}
+
+static void
 test_url_segments(void **state)
 {
     struct web_buf b;
@@ -492,6 +528,7 @@ main(void)
         cmocka_unit_test(test_state_words),
         cmocka_unit_test(test_sort_failing_first),
         cmocka_unit_test(test_html_escaping),
+        cmocka_unit_test(test_service_page_parts),
         cmocka_unit_test(test_url_segments),
         cmocka_unit_test(test_json_status_shape),
         cmocka_unit_test(test_json_service_and_error),
