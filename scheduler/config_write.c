@@ -13,6 +13,7 @@
  */
 #include "config_write.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -215,6 +216,32 @@ moncf_word(FILE *f, const char *w)
     fputc('\'', f);
 }
 
+/* Hosts, hostgroups of a view, exclude_hosts: mon.cf splits these on
+ * blanks only (no quoting), so they are written as they are. */
+static void
+moncf_plain(FILE *f, char *const *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            fputc(' ', f);
+        fputs(v[i], f);
+    }
+}
+
+/* Can every word be written plain (no blank, no control byte)? */
+static bool
+plain_ok(char *const *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (v[i][0] == '\0')
+            return false;
+        for (const unsigned char *p = (const unsigned char *)v[i]; *p; p++)
+            if (*p <= ' ' || *p == 0x7f)
+                return false;
+    }
+    return true;
+}
+
 static void
 moncf_words(FILE *f, char *const *v, size_t n)
 {
@@ -243,7 +270,8 @@ yaml_scalar(FILE *f, const char *s)
     for (const char *p = s; *p && plain; p++) {
         unsigned char c = (unsigned char)*p;
         if (c < 0x20 || c == 0x7f || c == '"' || c == '\\' || c == '#'
-            || c == '\'')
+            || c == '\'' || c == ',' || c == '[' || c == ']' || c == '{'
+            || c == '}')
             plain = false;
         if (c == ':' && (p[1] == ' ' || p[1] == '\0'))
             plain = false;
@@ -387,6 +415,71 @@ default_globals(struct config *def, const struct config *cfg)
     config_resolve_paths(&def->g);
 }
 
+/* ---- what each format can hold ---------------------------------------- */
+
+/* Valid UTF-8 (no overlongs, no surrogates)? */
+static bool
+utf8_valid(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        unsigned c = *p;
+        size_t n;
+        unsigned min;
+        if (c < 0x80) {
+            p++;
+            continue;
+        } else if ((c & 0xe0) == 0xc0) {
+            n = 1; min = 0x80; c &= 0x1f;
+        } else if ((c & 0xf0) == 0xe0) {
+            n = 2; min = 0x800; c &= 0x0f;
+        } else if ((c & 0xf8) == 0xf0) {
+            n = 3; min = 0x10000; c &= 0x07;
+        } else
+            return false;
+        for (size_t i = 1; i <= n; i++) {
+            if ((p[i] & 0xc0) != 0x80)
+                return false;
+            c = (c << 6) | (p[i] & 0x3f);
+        }
+        if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+            return false;
+        p += n + 1;
+    }
+    return true;
+}
+
+/* YAML text is Unicode: a model holding other bytes (mon.cf takes any)
+ * cannot be written as YAML.  The canonical dump holds every string. */
+static bool
+yaml_can_hold(const struct config *cfg)
+{
+    char *d = config_dump(cfg);
+    bool ok = utf8_valid(d);
+    free(d);
+    return ok;
+}
+
+/* mon.cf splits host lists on blanks and has no way to quote them; a
+ * YAML model may hold a host with a blank. */
+static bool
+moncf_can_hold(const struct config *cfg)
+{
+    for (size_t i = 0; i < cfg->ngroups; i++)
+        if (!plain_ok(cfg->groups[i].hosts, cfg->groups[i].nhosts))
+            return false;
+    for (size_t i = 0; i < cfg->nviews; i++)
+        if (!plain_ok(cfg->views[i].groups, cfg->views[i].ngroups))
+            return false;
+    for (size_t i = 0; i < cfg->nwatches; i++)
+        for (size_t j = 0; j < cfg->watches[i].nservices; j++) {
+            const struct service *s = &cfg->watches[i].services[j];
+            if (!plain_ok(s->exclude_hosts, s->nexclude_hosts))
+                return false;
+        }
+    return true;
+}
+
 /* ---- mon.cf ----------------------------------------------------------- */
 
 static void
@@ -435,7 +528,7 @@ moncf_service(FILE *f, const struct config *cfg, const struct service *s)
         fprintf(f, "\t\tdescription %s\n", s->description);
     if (s->nexclude_hosts) {
         fputs("\t\texclude_hosts ", f);
-        moncf_words(f, s->exclude_hosts, s->nexclude_hosts);
+        moncf_plain(f, s->exclude_hosts, s->nexclude_hosts);
         fputc('\n', f);
     }
     if (s->exclude_period_spec)
@@ -505,6 +598,10 @@ int
 config_write_moncf(FILE *f, const struct config *cfg)
 {
     struct config def, pristine;
+    if (!moncf_can_hold(cfg)) {
+        errno = EINVAL;
+        return -1;
+    }
     default_globals(&def, cfg);
     config_init(&pristine);
     fprintf(f, "#\n# mon.cf written by mond --convert from %s\n#\n",
@@ -528,12 +625,12 @@ config_write_moncf(FILE *f, const struct config *cfg)
         if (h->implicit)
             continue;
         fprintf(f, "hostgroup %s ", h->name);
-        moncf_words(f, h->hosts, h->nhosts);
+        moncf_plain(f, h->hosts, h->nhosts);
         fputs("\n\n", f);
     }
     for (size_t i = 0; i < cfg->nviews; i++) {
         fprintf(f, "view %s ", cfg->views[i].name);
-        moncf_words(f, cfg->views[i].groups, cfg->views[i].ngroups);
+        moncf_plain(f, cfg->views[i].groups, cfg->views[i].ngroups);
         fputs("\n\n", f);
     }
     for (size_t i = 0; i < cfg->naliases; i++) {
@@ -699,6 +796,10 @@ int
 config_write_yaml(FILE *f, const struct config *cfg)
 {
     struct config def, pristine;
+    if (!yaml_can_hold(cfg)) {
+        errno = EILSEQ;
+        return -1;
+    }
     default_globals(&def, cfg);
     config_init(&pristine);
     fprintf(f, "# mond.yaml written by mond --convert from %s\n",

@@ -25,6 +25,9 @@
 #include "log.h"
 #include "loop.h"
 #include "spawner.h"
+#include "srv_mon.h"
+#include "srv_state.h"
+#include "srv_trap.h"
 #include "svctab.h"
 #include "xalloc.h"
 
@@ -55,6 +58,9 @@ struct mond {
     struct spawner *sp;
     struct alertq *aq;
     struct svctab *tab;
+    struct srv_state *ss;       /* control plane (issue 6) */
+    struct srv_mon *srvmon;
+    struct srv_trap *srvtrap;
     struct loop_timer stop_timer;
     int64_t stop_deadline_ns;
     bool stopping;
@@ -279,6 +285,10 @@ reload(struct mond *m)
     svctab_set_config(m->tab, cfg);
     m->cfg = cfg;
     config_free(old);
+    if (m->srvtrap != NULL)
+        srv_trap_config_changed(m->srvtrap);
+    if (m->srvmon != NULL)
+        (void)srv_mon_reload_auth(m->srvmon);
     log_info("reload: %s loaded", m->o.config);
 }
 
@@ -324,6 +334,58 @@ on_signal(struct loop *lp, void *arg, int signo, int64_t now_ns)
     default:
         break;
     }
+}
+
+/* mon's "reset" and "term" from a client (srv_mon.c). */
+static int
+ctl_reset(void *arg, bool keepstate)
+{
+    struct mond *m = arg;
+    struct config *before = m->cfg;
+
+    (void)keepstate;            /* surviving services always keep state */
+    reload(m);
+    return m->cfg != before ? 0 : -1;
+}
+
+static void
+ctl_term(void *arg)
+{
+    (void)arg;
+    (void)kill(getpid(), SIGTERM);  /* stop through the signalfd path */
+}
+
+/* State file, mon's TCP server and trap server.  A port that cannot be
+ * bound is logged and mond goes on monitoring without that server (as
+ * with HTTP): checks and alerts matter more than the protocol. */
+static void
+start_control(struct mond *m)
+{
+    const struct srv_mon_hooks hooks = { ctl_reset, ctl_term, m };
+    const struct globals *g = &m->cfg->g;
+
+    m->ss = srv_state_new(m->lp, m->tab, g->statedir);
+    (void)srv_state_load(m->ss);
+    m->srvmon = srv_mon_new(m->lp, m->tab, m->ss, &hooks);
+    if (srv_mon_listen(m->srvmon, g->serverbind, g->serverport) < 0)
+        log_warn("server: cannot listen on %s port %d, no client protocol",
+                 g->serverbind, g->serverport);
+    m->srvtrap = srv_trap_new(m->lp, m->tab, m->srvmon, m->ss);
+    if (srv_trap_listen(m->srvtrap, g->trapbind, g->trapport) < 0)
+        log_warn("trap server: cannot listen on %s port %d, no traps",
+                 g->trapbind, g->trapport);
+}
+
+/* Save the state and close the servers. */
+static void
+stop_control(struct mond *m)
+{
+    srv_trap_free(m->srvtrap);
+    srv_mon_free(m->srvmon);
+    srv_state_free(m->ss);
+    m->srvtrap = NULL;
+    m->srvmon = NULL;
+    m->ss = NULL;
 }
 
 static int
@@ -444,11 +506,17 @@ convert_config(const struct opts *o)
     int rc = from_yaml ? config_write_moncf(stdout, cfg)
                        : config_write_yaml(stdout, cfg);
     config_free(cfg);
-    if (rc < 0) {
+    if (rc < 0 && errno == EILSEQ)
+        fprintf(stderr, "mond: --convert: %s holds text that is not UTF-8; "
+                "YAML cannot hold it\n", p);
+    else if (rc < 0 && errno == EINVAL)
+        fprintf(stderr, "mond: --convert: %s has a host name with a blank; "
+                "mon.cf cannot hold it\n", p);
+    else if (rc < 0)
         fprintf(stderr, "mond: --convert: writing the output: %s\n",
                 strerror(errno));
+    if (rc < 0)
         return 1;
-    }
     return 0;
 }
 
@@ -622,7 +690,9 @@ run(struct mond *m)
              m->o.config);
     svctab_set_config(m->tab, m->cfg);
 
+    start_control(m);
     rc = loop_run(m->lp);
+    stop_control(m);
     if (rc < 0)
         log_warn("event loop");
     svctab_free(m->tab);

@@ -234,6 +234,7 @@ conn_cmd(struct conn *c, const char *cmd, struct reply *r)
         off += (size_t)w;
     }
     free(buf);
+    errno = 0;
     while ((n = getline(&line, &cap, c->in)) >= 0) {
         if (n > REPLY_LINE_MAX || r->n >= REPLY_LINES_MAX) {
             fprintf(stderr, "monctl: %s: reply from mond too long\n",
@@ -253,8 +254,12 @@ conn_cmd(struct conn *c, const char *cmd, struct reply *r)
         r->lines[r->n++] = xstrdup(line);
     }
     free(line);
-    fprintf(stderr, "monctl: %s: mond closed the connection%s%s\n",
-            c->cmdname, errno ? ": " : "", errno ? strerror(errno) : "");
+    if (errno == EAGAIN || errno == EWOULDBLOCK)
+        fprintf(stderr, "monctl: %s: no answer from mond in time (-t)\n",
+                c->cmdname);
+    else
+        fprintf(stderr, "monctl: %s: mond closed the connection%s%s\n",
+                c->cmdname, errno ? ": " : "", errno ? strerror(errno) : "");
     return -1;
 }
 

@@ -152,6 +152,11 @@ line_scalar(struct ystate *ys, const struct ynode *n)
 static void
 line_feed(struct ystate *ys)
 {
+    /* mon.cf trims its logical lines at the end: so do we, so that both
+     * front-ends give one model. */
+    while (ys->l.len > 0 && (ys->l.s[ys->l.len - 1] == ' ' ||
+                             ys->l.s[ys->l.len - 1] == '\t'))
+        ys->l.s[--ys->l.len] = '\0';
     moncf_parser_feed(ys->mp, &ys->l, ys->path);
     line_reset(ys);
 }
@@ -400,6 +405,12 @@ read_flag(struct ystate *ys, const struct ynode *k, const struct ynode *v)
 static void
 read_alert(struct ystate *ys, const struct ynode *it)
 {
+    if (it->kind == YNODE_SEQUENCE) {       /* a list of words */
+        line_text(ys, it, "alert ");
+        line_words(ys, it);
+        line_feed(ys);
+        return;
+    }
     if (it->kind == YNODE_SCALAR) {
         if (!want_scalar(ys, it, "an alert command"))
             return;

@@ -238,11 +238,17 @@ srv_state_load(struct srv_state *ss)
     for (size_t i = 0; i < sf.nsvcs; i++) {
         const struct statefile_svc *s = &sf.svcs[i];
         long idx = svctab_find(ss->tab, s->group, s->service);
+        struct svc_state *st;
 
         if (idx < 0)
             continue;
-        statefile_apply(s, svctab_service_at(ss->tab, (size_t)idx),
-                        svctab_state_mut(ss->tab, (size_t)idx));
+        st = svctab_state_mut(ss->tab, (size_t)idx);
+        statefile_apply(s, svctab_service_at(ss->tab, (size_t)idx), st);
+        /* No upalert for a failure alerted before the restart: its
+         * alert may still wait in the spool, and an upalert must not
+         * overtake the alert it answers. */
+        for (size_t p = 0; p < st->nperiods; p++)
+            st->periods[p].down_alert_sent = false;
         if (s->ack_wall_ms != 0)
             srv_state_set_ack_time(ss, s->group, s->service, s->ack_wall_ms);
         applied++;

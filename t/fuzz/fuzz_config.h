@@ -9,6 +9,8 @@
 #define MOND_FUZZ_CONFIG_H
 
 #include "config.h"
+#include <errno.h>
+
 #include "config_write.h"
 #include "fuzz.h"
 #include "parse_moncf.h"
@@ -41,6 +43,13 @@ fuzz_roundtrip(const struct config *cfg, bool as_yaml)
     FILE *f = open_memstream(&buf, &len);
     FUZZ_CHECK(f != NULL, "open_memstream");
     int rc = as_yaml ? config_write_yaml(f, cfg) : config_write_moncf(f, cfg);
+    if (rc < 0 && (errno == EILSEQ || errno == EINVAL)) {
+        /* Refused: the model cannot be said in that format (and says
+         * so); nothing to read back. */
+        fclose(f);
+        free(buf);
+        return;
+    }
     FUZZ_CHECK(rc == 0, "config_write failed");
     FUZZ_CHECK(fclose(f) == 0, "fclose");
 
