@@ -25,6 +25,7 @@
 #include "log.h"
 #include "loop.h"
 #include "spawner.h"
+#include "srv_http.h"
 #include "srv_mon.h"
 #include "srv_state.h"
 #include "srv_trap.h"
@@ -58,6 +59,7 @@ struct mond {
     struct spawner *sp;
     struct alertq *aq;
     struct svctab *tab;
+    struct srv_http *http;      /* NULL when httpport is 0 */
     struct srv_state *ss;       /* control plane (issue 6) */
     struct srv_mon *srvmon;
     struct srv_trap *srvtrap;
@@ -274,6 +276,7 @@ reload(struct mond *m)
                   "configuration", m->o.config,
                   diag_count(&errs, DIAG_ERROR) + errs.dropped);
         diag_list_fini(&errs);
+        srv_http_reloaded(m->http, false);
         return;
     }
     diag_list_fini(&errs);
@@ -290,6 +293,7 @@ reload(struct mond *m)
     if (m->srvmon != NULL)
         (void)srv_mon_reload_auth(m->srvmon);
     log_info("reload: %s loaded", m->o.config);
+    srv_http_reloaded(m->http, true);
 }
 
 static void
@@ -691,10 +695,12 @@ run(struct mond *m)
     svctab_set_config(m->tab, m->cfg);
 
     start_control(m);
+    m->http = srv_http_new(m->lp, m->tab, m->sp, m->aq);
     rc = loop_run(m->lp);
     stop_control(m);
     if (rc < 0)
         log_warn("event loop");
+    srv_http_free(m->http);
     svctab_free(m->tab);
     alertq_free(m->aq);
     spawner_free(m->sp);
