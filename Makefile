@@ -25,7 +25,7 @@ build: deps-build
 run: build
 	@mkdir -p $(RUNDIR)/state $(RUNDIR)/log
 	@echo "mond: state and logs in $(RUNDIR)/; status page http://127.0.0.1:2584/ ; Ctrl-C stops"
-	exec ./$(BUILD)/mond -f -c etc/mon.cf \
+	exec ./$(BUILD)/mond -c etc/mon.cf \
 	    -D $(RUNDIR)/state -L $(RUNDIR)/log \
 	    -s $(BUILD)/monitors -a $(BUILD)/alerts
 

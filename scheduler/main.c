@@ -88,8 +88,9 @@ usage(FILE *f)
 "                warnings, or the errors, and exit\n"
 "  --convert FILE  print FILE (mon.cf, *.m4 or mond.yaml) in the other\n"
 "                format (YAML for mon.cf, mon.cf for YAML) and exit\n"
-"  -f            stay in the foreground, log to stderr (else daemonize,\n"
-"                log to syslog, write a pid file)\n"
+"  -f            fork and run as a daemon (as mon's -f): log to syslog,\n"
+"                write a pid file; without -f mond stays in the\n"
+"                foreground and logs to stderr\n"
 "  -s dir        monitor directories (colon-separated), overrides mondir\n"
 "  -a dir        alert directories (colon-separated), overrides alertdir\n"
 "  -D dir        state directory, overrides statedir\n"
@@ -539,6 +540,7 @@ main(int argc, char **argv)
     int c, rc;
 
     memset(&m, 0, sizeof m);
+    m.o.foreground = true;      /* as mon: the foreground unless -f */
     m.o.config = NULL;
     while ((c = getopt_long(argc, argv, "a:c:dD:fhk:L:m:MP:r:s:tv", longopts,
                             NULL)) != -1) {
@@ -557,8 +559,8 @@ main(int argc, char **argv)
             free(m.o.statedir);
             m.o.statedir = absolute_path(optarg);
             break;
-        case 'f':
-            m.o.foreground = true;
+        case 'f':               /* mon's -f: fork into the background */
+            m.o.foreground = false;
             break;
         case 'h':
             usage(stdout);

@@ -152,7 +152,7 @@ class Server:
     def start(self):
         d = self.path
         if self.kind == "mond":
-            argv = [MOND, "-f", "-c", d("mon.cf"), "-s", d("mon.d"),
+            argv = [MOND, "-c", d("mon.cf"), "-s", d("mon.d"),
                     "-a", d("alert.d"), "-D", d("state"), "-L", d("log")]
         else:
             argv = [MON, "-c", d("mon.cf"), "-s", d("mon.d"),

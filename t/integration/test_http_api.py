@@ -338,7 +338,7 @@ def test_http_off_and_port_taken(tmp_path):
         errf = open(m.stderr_path, "w")
         m.errf = errf
         m.proc = subprocess.Popen(
-            [MOND, "-f", "-c", m.path("mon.cf"), "-s", m.path("mon.d"),
+            [MOND, "-c", m.path("mon.cf"), "-s", m.path("mon.d"),
              "-a", m.path("alert.d"), "-D", m.path("state"),
              "-L", m.path("log")],
             stdin=subprocess.DEVNULL, stdout=errf, stderr=errf)
@@ -357,7 +357,7 @@ def test_http_off_and_port_taken(tmp_path):
     m.config()
     m.errf = open(m.stderr_path, "w")
     m.proc = subprocess.Popen(
-        [MOND, "-f", "-c", m.path("mon.cf"), "-s", m.path("mon.d"),
+        [MOND, "-c", m.path("mon.cf"), "-s", m.path("mon.d"),
          "-a", m.path("alert.d"), "-D", m.path("state"), "-L", m.path("log")],
         stdin=subprocess.DEVNULL, stdout=m.errf, stderr=m.errf)
     try:

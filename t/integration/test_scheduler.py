@@ -89,7 +89,7 @@ class Mond:
         self.write("mon.cf", textwrap.dedent(body).lstrip())
 
     def argv(self, *extra):
-        return [MOND, "-f", "-c", self.cf, "-s", self.path("mon.d"),
+        return [MOND, "-c", self.cf, "-s", self.path("mon.d"),
                 "-a", self.path("alert.d"), "-D", self.path("state"),
                 "-L", self.path("log"), *extra]
 
@@ -753,3 +753,25 @@ def test_reload_drops_a_service_with_a_running_monitor(mond):
     mond.wait_runs(n + 3)
     assert p.poll() is None
     assert "g/slow: timed out" not in mond.log()
+
+
+def test_dash_f_forks_into_the_background_as_mon(mond):
+    """mon's -f: mond forks, the command returns 0 at once, the daemon
+    writes its pid file and goes on checking; without -f (every other
+    test) it stays in the foreground."""
+    basic_cf(mond)
+    pidfile = mond.path("state", "mond.pid")
+    r = run(mond.argv("-f", "-P", pidfile), timeout=30)
+    assert r.returncode == 0, r.stderr
+    pid = int(wait_until(lambda: os.path.exists(pidfile) and
+                         open(pidfile).read().strip(),
+                         what="the pid file"))
+    try:
+        assert os.path.exists(f"/proc/{pid}")
+        n = len(mond.runs())
+        mond.wait_runs(n + 2)              # the daemon keeps checking
+    finally:
+        os.kill(pid, signal.SIGTERM)
+        wait_until(lambda: not os.path.exists(f"/proc/{pid}") or
+                   open(f"/proc/{pid}/stat").read().split()[2] == "Z",
+                   what="the daemon to stop")

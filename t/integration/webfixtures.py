@@ -97,7 +97,7 @@ class WebMond:
         self.config(extra)
         self.errf = open(self.stderr_path, "w")
         self.proc = subprocess.Popen(
-            [MOND, "-f", "-c", self.path("mon.cf"), "-s", self.path("mon.d"),
+            [MOND, "-c", self.path("mon.cf"), "-s", self.path("mon.d"),
              "-a", self.path("alert.d"), "-D", self.path("state"),
              "-L", self.path("log")],
             stdin=subprocess.DEVNULL, stdout=self.errf, stderr=self.errf)
