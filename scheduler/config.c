@@ -64,6 +64,7 @@ config_init(struct config *cfg)
     g->unack_summary = false;
     g->httpbind = xstrdup("127.0.0.1");
     g->httpport = 2584;
+    g->http_read_access = xstrdup("loopback");
     g->monitor_timeout_ms = 0;
     g->alert_timeout_ms = 60 * 1000;
     g->alert_retry_ms = 30 * 1000;
@@ -151,6 +152,7 @@ config_fini(struct config *cfg)
     free(g->exclude_period_spec);
     period_free(g->exclude_period);
     free(g->httpbind);
+    free(g->http_read_access);
     for (size_t i = 0; i < cfg->ngroups; i++) {
         free(cfg->groups[i].name);
         free_strv(cfg->groups[i].hosts, cfg->groups[i].nhosts);
@@ -579,6 +581,7 @@ config_dump(const struct config *cfg)
     sb_printf(&b, "unack_summary %d\n", g->unack_summary);
     sb_key_str(&b, in, "httpbind", g->httpbind);
     sb_printf(&b, "httpport %d\n", g->httpport);
+    sb_key_str(&b, in, "http_read_access", g->http_read_access);
     sb_key_ms(&b, in, "monitor_timeout_ms", g->monitor_timeout_ms);
     sb_key_ms(&b, in, "alert_timeout_ms", g->alert_timeout_ms);
     sb_key_ms(&b, in, "alert_retry_ms", g->alert_retry_ms);

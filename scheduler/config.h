@@ -182,6 +182,9 @@ struct globals {
     /* mond's own */
     char *httpbind;             /* default 127.0.0.1 */
     int httpport;               /* default 2584; 0 = off */
+    char *http_read_access;     /* who may read the page and API without
+                                 * logging in: "loopback" (default),
+                                 * "any", or "login" (nobody) */
     int64_t monitor_timeout_ms; /* default for services; 0 = min(interval,
                                  * 5 min) */
     int64_t alert_timeout_ms;   /* default 60 s */

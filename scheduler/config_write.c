@@ -70,6 +70,7 @@ static const struct gw globals_out[] = {
     GW("unack_summary", GW_BOOL, unack_summary),
     GW("httpbind", GW_STR, httpbind),
     GW("httpport", GW_INT, httpport),
+    GW("http_read_access", GW_STR, http_read_access),
     GW("monitor_timeout", GW_TIME, monitor_timeout_ms),
     GW("alert_timeout", GW_TIME, alert_timeout_ms),
     GW("alert_retry", GW_TIME, alert_retry_ms),

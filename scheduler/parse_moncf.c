@@ -85,6 +85,7 @@ static const struct gdef gdefs[] = {
     {"unack_summary", G_UNACK, GOFF(unack_summary), 0, 0},
     {"httpbind", G_STR, GOFF(httpbind), 0, 0},
     {"httpport", G_INT, GOFF(httpport), 0, 65535},
+    {"http_read_access", G_STR, GOFF(http_read_access), 0, 0},
     {"monitor_timeout", G_TIME, GOFF(monitor_timeout_ms), 1, 0},
     {"alert_timeout", G_TIME, GOFF(alert_timeout_ms), 1, 0},
     {"alert_retry", G_TIME, GOFF(alert_retry_ms), 1, 0},
@@ -194,6 +195,14 @@ parse_global(struct pstate *ps, size_t namelen, size_t valoff)
                               WARG(l, ws[i]));
                     return;
                 }
+        }
+        if (strcmp(d->name, "http_read_access") == 0
+            && !(nw == 1 && (moncf_weq(l, &w, "loopback")
+                             || moncf_weq(l, &w, "any")
+                             || moncf_weq(l, &w, "login")))) {
+            moncf_err(ps, valoff, "http_read_access: found \"%s\", "
+                      "expected loopback, any or login", l->s + valoff);
+            return;
         }
         if (d->type == G_FACILITY) {
             bool ok = false;

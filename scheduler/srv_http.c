@@ -354,6 +354,23 @@ send_reply(struct srv_http *h, struct MHD_Connection *c, struct reply *r)
 
 /* ---- access ---- */
 
+static bool client_is_loopback(struct MHD_Connection *c);
+
+/* May this client read without logging in?  http_read_access: "any",
+ * "login" (nobody), else "loopback" (the default). */
+static bool
+read_allowed(const struct srv_http *h, struct MHD_Connection *c)
+{
+    const struct config *cfg = svctab_config(h->tab);
+    const char *a = cfg != NULL ? cfg->g.http_read_access : NULL;
+
+    if (a != NULL && strcmp(a, "any") == 0)
+        return true;
+    if (a != NULL && strcmp(a, "login") == 0)
+        return false;
+    return client_is_loopback(c);
+}
+
 static bool
 client_is_loopback(struct MHD_Connection *c)
 {
@@ -865,15 +882,15 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
     if (!is_get && !is_post) {
         reply_error(&r, 405, "method not allowed");
         r.allow = "GET, HEAD, POST";
-    } else if (is_get && !client_is_loopback(c)) {
+    } else if (is_get && !read_allowed(h, c)) {
         char *user = NULL;
         int ok = basic_auth(h, c, &user);
         free(user);
         if (ok == 1) {
             route_get(h, path, &r);
         } else {
-            reply_error(&r, 401, "authentication required for clients "
-                        "outside loopback");
+            reply_error(&r, 401, "authentication required to read "
+                        "(http_read_access)");
             r.www_auth = true;
         }
     } else if (is_get) {

@@ -385,3 +385,27 @@ def test_refused_password_pause(failing):
     st, _, _ = failing.post(path, {"comment": "x"}, headers=XRW, user=ALICE)
     assert st in (200, 409)     # 409: the first try got through
     assert failing.status()[("web", "bad")]["acked"] is True
+
+
+def test_read_access_login_requires_a_login_even_on_loopback(tmp_path):
+    m = WebMond(str(tmp_path))
+    m.start("http_read_access = login")
+    try:
+        for path in ("/", "/api/v1/status", "/metrics"):
+            st, hdr, _ = m.request("GET", path)
+            assert st == 401, path
+            assert hdr["WWW-Authenticate"].startswith("Basic")
+        st, _, body = m.request("GET", "/api/v1/status", user=BOB)
+        assert st == 200 and b'"services"' in body
+    finally:
+        m.stop()
+
+
+def test_read_access_bad_value_is_a_config_error(tmp_path):
+    m = WebMond(str(tmp_path))
+    m.config("http_read_access = everyone")
+    r = subprocess.run([MOND, "-t", "-c", m.path("mon.cf")],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 1
+    assert ("mon.cf:7:20: error: http_read_access: found \"everyone\", "
+            "expected loopback, any or login") in r.stderr
