@@ -436,46 +436,86 @@ job_timer(struct loop *lp, void *arg, int64_t now_ns)
     }
 }
 
+/*
+ * Start the child with vfork() + execve() rather than posix_spawn():
+ * glibc's posix_spawn maps a fresh stack for every child and unmaps it
+ * afterwards, and on a 2-CPU VM that munmap's TLB shootdown (an IPI to
+ * the other CPU, where the child ran on our mm) was half of mond's own
+ * CPU per check.  vfork borrows our stack while we wait, so nothing is
+ * mapped.  The child does only async-signal-safe calls: its own process
+ * group, stdin/stdout/stderr, ignored signals back to default, an empty
+ * mask, execve; a failure to exec is passed back in *child_errno (the
+ * memory is shared until exec) and the child is reaped here, so the
+ * caller sees it exactly as posix_spawn's error.
+ */
+
+/* Signals mond ignores (SIGPIPE at least): ignored dispositions survive
+ * exec, so the child puts them back to default.  Found once. */
+static int spawn_ignored[64];
+static int spawn_nignored = -1;
+
+static void
+find_ignored_signals(void)
+{
+    spawn_nignored = 0;
+    for (int sig = 1; sig < 64 && spawn_nignored < 64; sig++) {
+        struct sigaction sa;
+        if (sig == SIGKILL || sig == SIGSTOP)
+            continue;
+        if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
+            spawn_ignored[spawn_nignored++] = sig;
+    }
+}
+
+static __attribute__((noinline, noreturn)) void
+child_exec(const char *path, char *const *argv, char *const *envp,
+           int infd, int outfd, volatile int *child_errno)
+{
+    sigset_t none;
+    int fd;
+
+    if (setpgid(0, 0) < 0)
+        goto fail;
+    if (infd >= 0)
+        fd = infd;
+    else if ((fd = open("/dev/null", O_RDONLY)) < 0)
+        goto fail;
+    if (fd != STDIN_FILENO && dup2(fd, STDIN_FILENO) < 0)
+        goto fail;
+    if (dup2(outfd, STDOUT_FILENO) < 0 || dup2(outfd, STDERR_FILENO) < 0)
+        goto fail;
+    for (int i = 0; i < spawn_nignored; i++)
+        signal(spawn_ignored[i], SIG_DFL);
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    execve(path, argv, envp);
+fail:
+    *child_errno = errno;
+    _exit(127);
+}
+
 static int
 job_posix_spawn(struct spawn_job *j, int inpipe[2], int outpipe[2])
 {
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t attr;
-    sigset_t none, all;
-    int rc;
+    volatile int child_errno = 0;
+    pid_t pid;
 
-    if ((rc = posix_spawn_file_actions_init(&fa)) != 0)
-        return rc;
-    if ((rc = posix_spawnattr_init(&attr)) != 0) {
-        posix_spawn_file_actions_destroy(&fa);
-        return rc;
+    if (spawn_nignored < 0)
+        find_ignored_signals();
+    pid = vfork();
+    if (pid < 0)
+        return errno;
+    if (pid == 0)
+        child_exec(j->path, j->argv, j->envp, j->has_input ? inpipe[0] : -1,
+                   outpipe[1], &child_errno);
+    if (child_errno != 0) {
+        int err = child_errno;
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+        return err;
     }
-    if (j->has_input)
-        rc = posix_spawn_file_actions_adddup2(&fa, inpipe[0], STDIN_FILENO);
-    else
-        rc = posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null",
-                                              O_RDONLY, 0);
-    if (rc == 0)
-        rc = posix_spawn_file_actions_adddup2(&fa, outpipe[1], STDOUT_FILENO);
-    if (rc == 0)
-        rc = posix_spawn_file_actions_adddup2(&fa, outpipe[1], STDERR_FILENO);
-    sigemptyset(&none);
-    sigfillset(&all);
-    if (rc == 0)
-        rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
-                                      POSIX_SPAWN_SETSIGMASK |
-                                      POSIX_SPAWN_SETSIGDEF);
-    if (rc == 0)
-        rc = posix_spawnattr_setpgroup(&attr, 0);
-    if (rc == 0)
-        rc = posix_spawnattr_setsigmask(&attr, &none);
-    if (rc == 0)
-        rc = posix_spawnattr_setsigdefault(&attr, &all);
-    if (rc == 0)
-        rc = posix_spawn(&j->pid, j->path, &fa, &attr, j->argv, j->envp);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&attr);
-    return rc;
+    j->pid = pid;
+    return 0;
 }
 
 static void
