@@ -7,6 +7,7 @@
  * into one.
  */
 #include "netconn.h"
+#include "opts.h"
 #include "report.h"
 
 #include <curl/curl.h>
@@ -287,16 +288,6 @@ http_url(const struct http_opts *o, const char *arg)
     return url;
 }
 
-static double
-parse_secs_opt(const char *opt, const char *v)
-{
-    int64_t ms = parse_seconds_ms(v);
-    if (ms < 0)
-        report_usage(PROG, "%s: expected a positive number of seconds, "
-                     "got \"%s\"", opt, v);
-    return (double)ms / 1000.0;
-}
-
 static void
 parse_status(struct http_opts *o, const char *arg)
 {
@@ -409,33 +400,19 @@ main(int argc, char **argv)
                              "seconds, got \"%s\"", optarg);
             break;
         case 's': parse_status(&o, optarg); break;
-        case 'e': {
-            int rc = regcomp(&o.expect, optarg,
-                             REG_EXTENDED | REG_NOSUB | REG_NEWLINE);
-            if (rc != 0) {
-                char err[200];
-                regerror(rc, &o.expect, err, sizeof(err));
-                report_usage(PROG, "--expect: bad regular expression "
-                             "\"%s\": %s", optarg, err);
-            }
+        case 'e':
+            opt_regex(PROG, "--expect", optarg, &o.expect);
             o.have_expect = true;
             o.expect_src = optarg;
             break;
-        }
-        case 'w': o.warn_s = parse_secs_opt("--warn", optarg); break;
-        case 'c': o.crit_s = parse_secs_opt("--crit", optarg); break;
+        case 'w': o.warn_s = opt_seconds(PROG, "--warn", optarg); break;
+        case 'c': o.crit_s = opt_seconds(PROG, "--crit", optarg); break;
         case 'L': o.follow = true; break;
         case O_INSECURE: o.insecure = true; break;
         case O_CACERT: o.cacert = optarg; break;
-        case O_CERTDAYS: {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (end == optarg || *end != '\0' || v < 0 || v > 100000)
-                report_usage(PROG, "--cert-days: expected a number of "
-                             "days, got \"%s\"", optarg);
-            o.cert_days = (int)v;
+        case O_CERTDAYS:
+            o.cert_days = opt_days(PROG, "--cert-days", optarg);
             break;
-        }
         case O_HOSTHDR:
             if (optarg[0] == '\0' || strpbrk(optarg, " \r\n") != NULL)
                 report_usage(PROG, "--host-header: bad name \"%s\"", optarg);

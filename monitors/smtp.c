@@ -9,6 +9,7 @@
  * of expiry, or a total time over --warn, is a warning.
  */
 #include "netconn.h"
+#include "opts.h"
 #include "report.h"
 
 #include <ctype.h>
@@ -372,16 +373,6 @@ static const struct netconn_handler smtp_handler = {
     .fail = on_fail,
 };
 
-static double
-parse_secs_opt(const char *opt, const char *v)
-{
-    int64_t ms = parse_seconds_ms(v);
-    if (ms < 0)
-        report_usage(PROG, "%s: expected a positive number of seconds, "
-                     "got \"%s\"", opt, v);
-    return (double)ms / 1000.0;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -420,38 +411,24 @@ main(int argc, char **argv)
             break;
         case O_STARTTLS: o.starttls = true; break;
         case O_TLS: o.tls = true; break;
-        case O_CERTDAYS: {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (end == optarg || *end != '\0' || v < 0 || v > 100000)
-                report_usage(PROG, "--cert-days: expected a number of "
-                             "days, got \"%s\"", optarg);
-            o.cert_days = (int)v;
+        case O_CERTDAYS:
+            o.cert_days = opt_days(PROG, "--cert-days", optarg);
             break;
-        }
         case O_INSECURE: tls.insecure = true; break;
         case O_CACERT: tls.cafile = optarg; break;
-        case 'e': {
-            int rc = regcomp(&o.expect, optarg,
-                             REG_EXTENDED | REG_NOSUB | REG_NEWLINE);
-            if (rc != 0) {
-                char err[200];
-                regerror(rc, &o.expect, err, sizeof(err));
-                report_usage(PROG, "--expect: bad regular expression "
-                             "\"%s\": %s", optarg, err);
-            }
+        case 'e':
+            opt_regex(PROG, "--expect", optarg, &o.expect);
             o.have_expect = true;
             o.expect_src = optarg;
             break;
-        }
         case 'H':
             if (strlen(optarg) >= sizeof(o.ehlo) || optarg[0] == '\0' ||
                 strpbrk(optarg, " \r\n") != NULL)
                 report_usage(PROG, "--ehlo: bad name \"%s\"", optarg);
             snprintf(o.ehlo, sizeof(o.ehlo), "%s", optarg);
             break;
-        case 'w': o.warn_s = parse_secs_opt("--warn", optarg); break;
-        case 'c': o.crit_s = parse_secs_opt("--crit", optarg); break;
+        case 'w': o.warn_s = opt_seconds(PROG, "--warn", optarg); break;
+        case 'c': o.crit_s = opt_seconds(PROG, "--crit", optarg); break;
         case '4': family = 4; break;
         case '6': family = 6; break;
         case 'h':
