@@ -64,7 +64,7 @@ cp "$TICK" "$tmp/mon.d/"
     done
 } > "$tmp/mon.cf"
 
-"$MOND" -f -c "$tmp/mon.cf" -s "$tmp/mon.d" -a "$tmp/mon.d" \
+"$MOND" -c "$tmp/mon.cf" -s "$tmp/mon.d" -a "$tmp/mon.d" \
     -D "$tmp/state" -L "$tmp/log" > "$tmp/mond.log" 2>&1 &
 pid=$!
 url="http://127.0.0.1:$port"
