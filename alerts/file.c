@@ -17,7 +17,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,11 +27,11 @@
 
 #include "alertmsg.h"
 #include "strbuf.h"
+#include "usage.h"
 
 #define PROG "file.alert"
 #define EXIT_DELIVERED 0
 #define EXIT_RETRY 1
-#define EXIT_USAGE 2
 
 extern char **environ;
 
@@ -55,21 +54,6 @@ usage(FILE *f)
 "  0  the record was appended and synced to disk\n"
 "  1  it could not be (open, lock, write, fsync, close): retry later\n"
 "  2  bad usage\n");
-}
-
-static _Noreturn void
-die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static _Noreturn void
-die_usage(const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(stderr, PROG ": ");
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\n(see " PROG " --help)\n");
-    exit(EXIT_USAGE);
 }
 
 /* Append len bytes under an exclusive lock, then fsync.  0, or -1 with
@@ -131,7 +115,7 @@ main(int argc, char **argv)
                             longopts, NULL)) != -1) {
         int r = alert_mon_option(&ai, c, optarg, err, sizeof(err));
         if (r < 0)
-            die_usage("%s", err);
+            alert_usage(PROG, "%s", err);
         if (r > 0)
             continue;
         switch (c) {
@@ -140,13 +124,13 @@ main(int argc, char **argv)
             usage(stdout);
             return 0;
         case ':':
-            die_usage("option %s needs a value", argv[optind - 1]);
+            alert_usage(PROG, "option %s needs a value", argv[optind - 1]);
         default:
-            die_usage("unknown option %s", argv[optind - 1]);
+            alert_usage(PROG, "unknown option %s", argv[optind - 1]);
         }
     }
     if (argc - optind > 1)
-        die_usage("expected at most one FILE");
+        alert_usage(PROG, "expected at most one FILE");
     const char *file = optind < argc ? argv[optind] : "file";
     struct strbuf pb = STRBUF_INIT;
     if (dir != NULL)

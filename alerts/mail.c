@@ -21,7 +21,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +31,7 @@
 
 #include <openssl/rand.h>
 
+#include "usage.h"
 #include "alertmsg.h"
 #include "mime.h"
 #include "strbuf.h"
@@ -39,7 +39,6 @@
 #define PROG "mail.alert"
 #define EXIT_DELIVERED 0
 #define EXIT_RETRY 1
-#define EXIT_USAGE 2
 #define PASSWORD_MAX 1024
 #define RCPT_MAX 100
 #define REPLY_MAX 200           /* bytes of a server reply kept per rcpt */
@@ -101,33 +100,18 @@ usage(FILE *f)
 "  2  bad usage\n");
 }
 
-static _Noreturn void
-die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static _Noreturn void
-die_usage(const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(stderr, PROG ": ");
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\n(see " PROG " --help)\n");
-    exit(EXIT_USAGE);
-}
-
 /* The password: first line of a file no one else can read. */
 static char *
 read_password_file(const char *path)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        die_usage("--password-file %s: %s", path, strerror(errno));
+        alert_usage(PROG, "--password-file %s: %s", path, strerror(errno));
     struct stat st;
     if (fstat(fd, &st) != 0)
-        die_usage("--password-file %s: %s", path, strerror(errno));
+        alert_usage(PROG, "--password-file %s: %s", path, strerror(errno));
     if (st.st_mode & S_IROTH)
-        die_usage("--password-file %s: readable by others (mode %04o); "
+        alert_usage(PROG, "--password-file %s: readable by others (mode %04o); "
                   "chmod o-r it", path, (unsigned)(st.st_mode & 07777));
     char buf[PASSWORD_MAX + 1];
     size_t n = 0;
@@ -136,7 +120,7 @@ read_password_file(const char *path)
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0)
-            die_usage("--password-file %s: %s", path, strerror(errno));
+            alert_usage(PROG, "--password-file %s: %s", path, strerror(errno));
         if (r == 0 || (n += (size_t)r) >= sizeof(buf) - 1)
             break;
     }
@@ -144,7 +128,7 @@ read_password_file(const char *path)
     buf[n] = '\0';
     buf[strcspn(buf, "\r\n")] = '\0';
     if (buf[0] == '\0')
-        die_usage("--password-file %s: empty first line", path);
+        alert_usage(PROG, "--password-file %s: empty first line", path);
     char *pw = strbuf_xstrdup(buf);
     explicit_bzero(buf, sizeof(buf));
     return pw;
@@ -276,7 +260,7 @@ parse_options(int argc, char **argv, struct mail_opts *o,
                             NULL)) != -1) {
         int r = alert_mon_option(ai, c, optarg, err, sizeof(err));
         if (r < 0)
-            die_usage("%s", err);
+            alert_usage(PROG, "%s", err);
         if (r > 0)
             continue;
         switch (c) {
@@ -295,7 +279,7 @@ parse_options(int argc, char **argv, struct mail_opts *o,
             else if (strcmp(optarg, "no") == 0)
                 o->tls = TLS_NO;
             else
-                die_usage("--starttls: expected required, try or no, got "
+                alert_usage(PROG, "--starttls: expected required, try or no, got "
                           "\"%s\"", optarg);
             break;
         case O_TIMEOUT: {
@@ -303,7 +287,7 @@ parse_options(int argc, char **argv, struct mail_opts *o,
             errno = 0;
             o->timeout_s = strtol(optarg, &end, 10);
             if (errno || *end || o->timeout_s < 1 || o->timeout_s > 3600)
-                die_usage("--timeout: expected 1..3600 seconds, got \"%s\"",
+                alert_usage(PROG, "--timeout: expected 1..3600 seconds, got \"%s\"",
                           optarg);
             break;
         }
@@ -311,20 +295,20 @@ parse_options(int argc, char **argv, struct mail_opts *o,
             usage(stdout);
             exit(0);
         case ':':
-            die_usage("option %s needs a value", argv[optind - 1]);
+            alert_usage(PROG, "option %s needs a value", argv[optind - 1]);
         default:
-            die_usage("unknown option %s", argv[optind - 1]);
+            alert_usage(PROG, "unknown option %s", argv[optind - 1]);
         }
     }
     o->rcpts = (const char *const *)argv + optind;
     o->nrcpt = (size_t)(argc - optind);
     if (o->nrcpt == 0)
-        die_usage("no recipient ADDRESS given");
+        alert_usage(PROG, "no recipient ADDRESS given");
     if (o->nrcpt > RCPT_MAX)
-        die_usage("more than %d recipients", RCPT_MAX);
+        alert_usage(PROG, "more than %d recipients", RCPT_MAX);
     for (size_t i = 0; i < o->nrcpt; i++)
         if (!mime_address_ok(o->rcpts[i]))
-            die_usage("recipient \"%s\" is not an address (user@domain, no "
+            alert_usage(PROG, "recipient \"%s\" is not an address (user@domain, no "
                       "spaces, quotes or angle brackets)", o->rcpts[i]);
     if (o->from == NULL) {
         char host[256];
@@ -337,10 +321,10 @@ parse_options(int argc, char **argv, struct mail_opts *o,
         o->from = o->from_owned;
     }
     if (!mime_address_ok(o->from))
-        die_usage("--from \"%s\" is not an address", o->from);
+        alert_usage(PROG, "--from \"%s\" is not an address", o->from);
     if (strncmp(o->url, "smtp://", 7) != 0 &&
         strncmp(o->url, "smtps://", 8) != 0)
-        die_usage("--smtp \"%s\": expected smtp://HOST[:PORT] or "
+        alert_usage(PROG, "--smtp \"%s\": expected smtp://HOST[:PORT] or "
                   "smtps://HOST[:PORT]", o->url);
     if (o->user != NULL) {
         const char *env = getenv("MOND_SMTP_PASSWORD");
@@ -349,10 +333,10 @@ parse_options(int argc, char **argv, struct mail_opts *o,
         else if (env != NULL && *env != '\0')
             o->password = strbuf_xstrdup(env);
         else
-            die_usage("--user %s: no password (--password-file FILE or "
+            alert_usage(PROG, "--user %s: no password (--password-file FILE or "
                       "$MOND_SMTP_PASSWORD)", o->user);
     } else if (o->pwfile != NULL) {
-        die_usage("--password-file needs --user");
+        alert_usage(PROG, "--password-file needs --user");
     }
     /* A password never crosses the network in clear by default. */
     if (o->tls == TLS_DEFAULT)

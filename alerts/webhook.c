@@ -20,7 +20,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,13 +27,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "usage.h"
 #include "alertmsg.h"
 #include "strbuf.h"
 
 #define PROG "webhook.alert"
 #define EXIT_DELIVERED 0
 #define EXIT_RETRY 1
-#define EXIT_USAGE 2
 #define HEADERS_MAX 32
 #define REPLY_KEEP 512          /* bytes of a reply body kept for errors */
 #define DISCORD_CONTENT_MAX 2000
@@ -71,21 +70,6 @@ usage(FILE *f)
 "  0  the server answered 2xx\n"
 "  1  any other answer, or no answer (network, TLS, timeout): retry later\n"
 "  2  bad usage\n");
-}
-
-static _Noreturn void
-die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static _Noreturn void
-die_usage(const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(stderr, PROG ": ");
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\n(see " PROG " --help)\n");
-    exit(EXIT_USAGE);
 }
 
 /* Cut s to at most max bytes at a UTF-8 character boundary. */
@@ -297,7 +281,7 @@ main(int argc, char **argv)
                             longopts, NULL)) != -1) {
         int r = alert_mon_option(&ai, c, optarg, err, sizeof(err));
         if (r < 0)
-            die_usage("%s", err);
+            alert_usage(PROG, "%s", err);
         if (r > 0)
             continue;
         switch (c) {
@@ -311,30 +295,30 @@ main(int argc, char **argv)
             else if (strcmp(optarg, "ntfy") == 0)
                 fmt = FMT_NTFY;
             else
-                die_usage("--format: expected generic, slack, discord or "
+                alert_usage(PROG, "--format: expected generic, slack, discord or "
                           "ntfy, got \"%s\"", optarg);
             break;
         case 'H':
             if (!header_ok(optarg))
-                die_usage("-H \"%s\": expected 'Name: value'", optarg);
+                alert_usage(PROG, "-H \"%s\": expected 'Name: value'", optarg);
             if (++nheaders > HEADERS_MAX)
-                die_usage("more than %d headers", HEADERS_MAX);
+                alert_usage(PROG, "more than %d headers", HEADERS_MAX);
             headers = curl_slist_append(headers, optarg);
             break;
         case O_HEADER_FILE: {
             FILE *f = fopen(optarg, "r");
             char line[4096];
             if (f == NULL)
-                die_usage("--header-file %s: %s", optarg, strerror(errno));
+                alert_usage(PROG, "--header-file %s: %s", optarg, strerror(errno));
             while (fgets(line, sizeof(line), f) != NULL) {
                 line[strcspn(line, "\r\n")] = '\0';
                 if (line[0] == '\0' || line[0] == '#')
                     continue;
                 if (!header_ok(line))
-                    die_usage("--header-file %s: a line is not "
+                    alert_usage(PROG, "--header-file %s: a line is not "
                               "'Name: value'", optarg);
                 if (++nheaders > HEADERS_MAX)
-                    die_usage("more than %d headers", HEADERS_MAX);
+                    alert_usage(PROG, "more than %d headers", HEADERS_MAX);
                 headers = curl_slist_append(headers, line);
             }
             fclose(f);
@@ -348,7 +332,7 @@ main(int argc, char **argv)
             errno = 0;
             timeout_s = strtol(optarg, &end, 10);
             if (errno || *end || timeout_s < 1 || timeout_s > 3600)
-                die_usage("--timeout: expected 1..3600 seconds, got \"%s\"",
+                alert_usage(PROG, "--timeout: expected 1..3600 seconds, got \"%s\"",
                           optarg);
             break;
         }
@@ -356,16 +340,16 @@ main(int argc, char **argv)
             usage(stdout);
             return 0;
         case ':':
-            die_usage("option %s needs a value", argv[optind - 1]);
+            alert_usage(PROG, "option %s needs a value", argv[optind - 1]);
         default:
-            die_usage("unknown option %s", argv[optind - 1]);
+            alert_usage(PROG, "unknown option %s", argv[optind - 1]);
         }
     }
     if (argc - optind != 1)
-        die_usage("expected exactly one URL");
+        alert_usage(PROG, "expected exactly one URL");
     const char *url = argv[optind];
     if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
-        die_usage("URL \"%s\": expected http:// or https://", url);
+        alert_usage(PROG, "URL \"%s\": expected http:// or https://", url);
 
     /* ntfy: JSON is posted to the server root, the topic goes inside. */
     char *post_url = strbuf_xstrdup(url);
@@ -375,7 +359,7 @@ main(int argc, char **argv)
         char *slash = strrchr(hostpart, '/');
         if (topic == NULL) {
             if (slash == NULL || slash[1] == '\0')
-                die_usage("--format ntfy: give --topic or a URL ending in "
+                alert_usage(PROG, "--format ntfy: give --topic or a URL ending in "
                           "/TOPIC");
             topic_owned = strbuf_xstrdup(slash + 1);
             topic = topic_owned;
