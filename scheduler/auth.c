@@ -3,7 +3,10 @@
  *
  * The command table is a short list of (command, user, allow|deny)
  * rows: auth.cf files have tens of lines, so a linear scan is simpler
- * than a hash and as fast.
+ * than a hash and as fast.  Trap host names are resolved while the file
+ * is parsed (blocking, like the file read itself: start-up, SIGHUP,
+ * "reload auth"); a resolver that ran beside the loop would replace
+ * that if slow DNS ever stalled reloads.
  */
 #include "auth.h"
 
@@ -11,7 +14,10 @@
 #include <crypt.h>
 #include <ctype.h>
 #include <errno.h>
+#include <netdb.h>
 #include <pwd.h>
+#include <security/pam_appl.h>
+#include <shadow.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +26,12 @@
 #include "xalloc.h"
 
 #define AUTH_FILE_MAX (1024 * 1024)   /* auth.cf / userfile size bound */
+#define AUTH_SHADOW_BUF 16384         /* getpwnam_r / getspnam_r buffer */
+
+/* appdata of the PAM conversation. */
+struct auth_pam_cred {
+    const char *user, *password;
+};
 
 struct auth_cmd_rule {
     char *cmd;                  /* lower case */
@@ -28,9 +40,17 @@ struct auth_cmd_rule {
 };
 
 struct auth_trap_rule {
-    char *host;                 /* "*" or a numeric address */
+    char *host;                 /* "*" or a numeric address (a name in
+                                 * auth.cf gives one rule per address) */
     char *user;                 /* "*" or a login */
     char *hash;
+};
+
+/* What parsing one file needs besides the text. */
+struct auth_parse_ctx {
+    const char *name;           /* for messages */
+    auth_resolve_fn resolve;
+    struct diag_list *errs;
 };
 
 struct auth {
@@ -125,35 +145,145 @@ parse_cmd_line(struct auth *a, const char *name, int lineno, const char *l,
 }
 
 static void
-parse_trap_line(struct auth *a, const char *name, int lineno, const char *l,
-                size_t len, size_t col0, struct diag_list *errs)
+add_trap(struct auth *a, const char *host, const char *user,
+         const char *hash)
+{
+    struct auth_trap_rule *r;
+
+    xgrow((void **)&a->traps, &a->captraps, a->ntraps + 1,
+          sizeof(*a->traps));
+    r = &a->traps[a->ntraps++];
+    r->host = xstrdup(host);
+    r->user = xstrdup(user);
+    r->hash = xstrdup(hash);
+}
+
+/* mon's host pattern for names: /^[A-Z\d][A-Z\.\d\-]*[A-Z\d]+$/i (its
+ * stray "[" inside the classes left out). */
+static bool
+is_host_name(const char *h)
+{
+    size_t n = strlen(h);
+
+    if (n < 2 || !isalnum((unsigned char)h[0]) ||
+        !isalnum((unsigned char)h[n - 1]))
+        return false;
+    for (size_t i = 1; i + 1 < n; i++)
+        if (!isalnum((unsigned char)h[i]) && h[i] != '.' && h[i] != '-')
+            return false;
+    return true;
+}
+
+/* mon's dotted quad pattern /^\d{1,3}(\.\d{1,3}){3}$/. */
+static bool
+is_dotted_quad(const char *h)
+{
+    int parts = 0;
+
+    for (const char *p = h;;) {
+        size_t d = 0;
+
+        while (isdigit((unsigned char)p[d]))
+            d++;
+        if (d < 1 || d > 3)
+            return false;
+        parts++;
+        p += d;
+        if (*p == '\0')
+            return parts == 4;
+        if (*p != '.' || parts == 4)
+            return false;
+        p++;
+    }
+}
+
+int
+auth_resolve_getaddrinfo(const char *host, char (*addrs)[AUTH_ADDR_LEN],
+                         size_t max, char *err, size_t errlen)
+{
+    struct addrinfo hints, *res = NULL;
+    size_t n = 0;
+    int rc;
+
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_DGRAM;
+    rc = getaddrinfo(host, NULL, &hints, &res);
+    if (rc != 0) {
+        snprintf(err, errlen, "%s",
+                 rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+        return -1;
+    }
+    for (struct addrinfo *ai = res; ai != NULL && n < max; ai = ai->ai_next) {
+        char buf[AUTH_ADDR_LEN];
+        bool dup = false;
+
+        if (getnameinfo(ai->ai_addr, ai->ai_addrlen, buf, sizeof(buf), NULL,
+                        0, NI_NUMERICHOST) != 0)
+            continue;
+        for (size_t k = 0; k < n && !dup; k++)
+            dup = strcmp(addrs[k], buf) == 0;
+        if (!dup)
+            memcpy(addrs[n++], buf, sizeof(buf));
+    }
+    freeaddrinfo(res);
+    if (n == 0) {
+        snprintf(err, errlen, "no usable address");
+        return -1;
+    }
+    return (int)n;
+}
+
+/* One trap-section line "host user password-hash".  host is "*", an
+ * address (mon: a dotted quad; mond also takes an IPv6 address) or a
+ * name matching mon's pattern, resolved now to every address it has
+ * (mon's inet_aton() keeps only the first IPv4 one). */
+static void
+parse_trap_line(struct auth *a, const struct auth_parse_ctx *px, int lineno,
+                const char *l, size_t len, size_t col0)
 {
     char *copy = xstrndup(l, len);
     char *f[4];
     size_t n = 0;
     char *save = NULL;
     unsigned char buf[sizeof(struct in6_addr)];
+    char canon[AUTH_ADDR_LEN];
+    int col = (int)col0 + 1;
 
     for (char *t = strtok_r(copy, " \t", &save); t != NULL && n < 4;
          t = strtok_r(NULL, " \t", &save))
         f[n++] = t;
     if (n != 3) {
-        diag_add(errs, DIAG_ERROR, name, lineno, (int)col0 + 1,
+        diag_add(px->errs, DIAG_ERROR, px->name, lineno, col,
                  "expected \"host user password-hash\" in the trap section");
-    } else if (strcmp(f[0], "*") != 0 &&
-               inet_pton(AF_INET, f[0], buf) != 1 &&
-               inet_pton(AF_INET6, f[0], buf) != 1) {
-        diag_add(errs, DIAG_ERROR, name, lineno, (int)col0 + 1,
-                 "trap host \"%s\" is not an IP address or \"*\"", f[0]);
+    } else if (strcmp(f[0], "*") == 0) {
+        add_trap(a, "*", f[1], f[2]);
+    } else if (inet_pton(AF_INET, f[0], buf) == 1 && is_dotted_quad(f[0])) {
+        add_trap(a, inet_ntop(AF_INET, buf, canon, sizeof(canon)), f[1],
+                 f[2]);
+    } else if (is_dotted_quad(f[0])) {
+        diag_add(px->errs, DIAG_ERROR, px->name, lineno, col,
+                 "trap host \"%s\" is not a valid IPv4 address", f[0]);
+    } else if (inet_pton(AF_INET6, f[0], buf) == 1) {
+        add_trap(a, inet_ntop(AF_INET6, buf, canon, sizeof(canon)), f[1],
+                 f[2]);
+    } else if (!is_host_name(f[0])) {
+        diag_add(px->errs, DIAG_ERROR, px->name, lineno, col,
+                 "trap host \"%s\" is not an IP address, a host name or "
+                 "\"*\"", f[0]);
     } else {
-        struct auth_trap_rule *r;
+        char (*addrs)[AUTH_ADDR_LEN] =
+            xcalloc(AUTH_TRAP_ADDRS_MAX, sizeof(*addrs));
+        char why[256] = "";
+        int na = px->resolve(f[0], addrs, AUTH_TRAP_ADDRS_MAX, why,
+                             sizeof(why));
 
-        xgrow((void **)&a->traps, &a->captraps, a->ntraps + 1,
-              sizeof(*a->traps));
-        r = &a->traps[a->ntraps++];
-        r->host = xstrdup(f[0]);
-        r->user = xstrdup(f[1]);
-        r->hash = xstrdup(f[2]);
+        if (na < 0)
+            diag_add(px->errs, DIAG_ERROR, px->name, lineno, col,
+                     "trap host \"%s\" does not resolve: %s", f[0], why);
+        for (int k = 0; k < na; k++)
+            add_trap(a, addrs[k], f[1], f[2]);
+        free(addrs);
     }
     free(copy);
 }
@@ -161,6 +291,14 @@ parse_trap_line(struct auth *a, const char *name, int lineno, const char *l,
 struct auth *
 auth_parse(const char *name, const char *text, struct diag_list *errs)
 {
+    return auth_parse_with(name, text, auth_resolve_getaddrinfo, errs);
+}
+
+struct auth *
+auth_parse_with(const char *name, const char *text, auth_resolve_fn resolve,
+                struct diag_list *errs)
+{
+    const struct auth_parse_ctx px = { name, resolve, errs };
     struct auth *a = xcalloc(1, sizeof(*a));
     size_t nerr0 = diag_count(errs, DIAG_ERROR);
     bool trap = false;
@@ -187,7 +325,7 @@ auth_parse(const char *name, const char *text, struct diag_list *errs)
             } else if (is_section(s, len, "trap")) {
                 trap = true;
             } else if (trap) {
-                parse_trap_line(a, name, lineno, s, len, col0, errs);
+                parse_trap_line(a, &px, lineno, s, len, col0);
             } else {
                 parse_cmd_line(a, name, lineno, s, len, col0, errs);
             }
@@ -323,10 +461,11 @@ auth_trap_result_str(enum auth_trap_result r)
 static const struct auth_trap_rule *
 find_trap(const struct auth *a, const char *host, const char *user)
 {
-    for (size_t i = 0; i < a->ntraps; i++)
-        if (strcmp(a->traps[i].host, host) == 0 &&
-            (user == NULL || strcmp(a->traps[i].user, user) == 0))
-            return &a->traps[i];
+    /* the last line wins, as mon's $AUTHTRAPS{$host}{$user} = ... */
+    for (size_t i = a->ntraps; i > 0; i--)
+        if (strcmp(a->traps[i - 1].host, host) == 0 &&
+            (user == NULL || strcmp(a->traps[i - 1].user, user) == 0))
+            return &a->traps[i - 1];
     return NULL;
 }
 
@@ -606,13 +745,90 @@ auth_userfile_check(const char *path, const char *user, const char *password)
     return result;
 }
 
+/* PAM conversation: answer prompts as mon's pam_conv_func() does (the
+ * user name to echoed prompts, the password to hidden ones, "" to the
+ * rest).  PAM frees the answers. */
+static int
+pam_conv_fn(int n, const struct pam_message **msg,
+            struct pam_response **resp, void *appdata)
+{
+    const struct auth_pam_cred *cr = appdata;
+    struct pam_response *r;
+
+    if (n <= 0 || n > PAM_MAX_NUM_MSG)
+        return PAM_CONV_ERR;
+    r = xcalloc((size_t)n, sizeof(*r));
+    for (int i = 0; i < n; i++) {
+        const char *ans = "";
+
+        if (msg[i]->msg_style == PAM_PROMPT_ECHO_ON)
+            ans = cr->user;
+        else if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF)
+            ans = cr->password;
+        r[i].resp = xstrdup(ans);
+    }
+    *resp = r;
+    return PAM_SUCCESS;
+}
+
+/* PAM modules (pam_unix) sleep about 2 s after a failure; in mond's one
+ * loop that would stall every check, so the delay is taken over and
+ * dropped.  Guessing is then not slowed down: serverbind (loopback by
+ * default) and auth.cf limit who can try.  A login in a child process
+ * would keep the delay without the stall. */
+static void
+pam_no_delay(int retval, unsigned usec_delay, void *appdata)
+{
+    (void)retval;
+    (void)usec_delay;
+    (void)appdata;
+}
+
+int
+auth_pam_check(const char *service, const char *user, const char *password,
+               const char *rhost)
+{
+    struct auth_pam_cred cr = { user, password };
+    const struct pam_conv conv = { pam_conv_fn, &cr };
+    pam_handle_t *h = NULL;
+    int rc;
+
+    rc = pam_start(service != NULL ? service : AUTH_PAM_SERVICE_DEFAULT,
+                   user, &conv, &h);
+    if (rc != PAM_SUCCESS)
+        return -1;
+    rc = pam_set_item(h, PAM_FAIL_DELAY, (const void *)pam_no_delay);
+    if (rc == PAM_SUCCESS && rhost != NULL)
+        rc = pam_set_item(h, PAM_RHOST, rhost);
+    if (rc == PAM_SUCCESS)
+        rc = pam_authenticate(h, PAM_SILENT | PAM_DISALLOW_NULL_AUTHTOK);
+    (void)pam_end(h, rc);
+    return rc == PAM_SUCCESS ? 1 : 0;
+}
+
+/* Shadow passwords: getspnam(3) (root or group shadow may read them). */
+static bool
+shadow_check(const char *user, const char *password)
+{
+    struct spwd sbuf, *sp = NULL;
+    char *buf = xmalloc(AUTH_SHADOW_BUF);
+    bool ok;
+
+    ok = getspnam_r(user, &sbuf, buf, AUTH_SHADOW_BUF, &sp) == 0 &&
+         sp != NULL && auth_password_matches(password, sp->sp_pwdp);
+    free(buf);
+    return ok;
+}
+
 bool
-auth_login(const char *authtype, const char *userfile, const char *user,
+auth_login(const struct auth_login_cfg *lc, const char *user,
            const char *password, const char *client_ip)
 {
-    char *types = xstrdup(authtype != NULL ? authtype : "getpwnam");
+    char *types = xstrdup(lc->authtype != NULL ? lc->authtype : "getpwnam");
     bool ok = false;
 
+    /* mon: an empty user, or an empty password for anything but
+     * trustlocal, is refused before any method is tried. */
     if (user == NULL || user[0] == '\0') {
         free(types);
         return false;
@@ -626,14 +842,25 @@ auth_login(const char *authtype, const char *userfile, const char *user,
         if (password == NULL || password[0] == '\0')
             continue;
         if (strcmp(t, "userfile") == 0) {
-            ok = userfile != NULL &&
-                 auth_userfile_check(userfile, user, password) == 1;
+            ok = lc->userfile != NULL &&
+                 auth_userfile_check(lc->userfile, user, password) == 1;
         } else if (strcmp(t, "getpwnam") == 0) {
-            struct passwd *pw = getpwnam(user);
+            struct passwd pbuf, *pw = NULL;
+            char *buf = xmalloc(AUTH_SHADOW_BUF);
 
-            ok = pw != NULL && auth_password_matches(password, pw->pw_passwd);
+            /* Perl's getpwnam(), which mon calls, returns the shadow
+             * hash when the process may read it: so does this. */
+            ok = getpwnam_r(user, &pbuf, buf, AUTH_SHADOW_BUF, &pw) == 0 &&
+                 pw != NULL &&
+                 (shadow_check(user, password) ||
+                  auth_password_matches(password, pw->pw_passwd));
+            free(buf);
+        } else if (strcmp(t, "shadow") == 0) {
+            ok = shadow_check(user, password);
+        } else if (strcmp(t, "pam") == 0) {
+            ok = auth_pam_check(lc->pamservice, user, password,
+                                client_ip) == 1;
         }
-        /* "shadow" is a no-op in mon; "pam" is not supported. */
     }
     free(types);
     return ok;

@@ -1,6 +1,7 @@
 /*
  * test_auth.c — auth.cf as mon reads it (all, AUTH_ANY, !user,
- * !AUTH_ANY, trap section with * host and * user), errors with their
+ * !AUTH_ANY, trap section with * host and * user, host names resolved
+ * at load with mon's name pattern), errors with their
  * file:line:col, password hashes (DES, $1$, $6$, $apr1$ from openssl
  * passwd, bcrypt), and the userfile.
  */
@@ -93,6 +94,74 @@ test_traps(void **state)
     diag_list_fini(&errs);
 }
 
+/* A resolver that knows two names and nothing else. */
+static int
+fake_resolve(const char *host, char (*addrs)[AUTH_ADDR_LEN], size_t max,
+             char *err, size_t errlen)
+{
+    if (strcmp(host, "traps.example") == 0 && max >= 2) {
+        snprintf(addrs[0], AUTH_ADDR_LEN, "192.0.2.7");
+        snprintf(addrs[1], AUTH_ADDR_LEN, "2001:db8::7");
+        return 2;
+    }
+    if (strcmp(host, "one-host") == 0 && max >= 1) {
+        snprintf(addrs[0], AUTH_ADDR_LEN, "198.51.100.1");
+        return 1;
+    }
+    snprintf(err, errlen, "Name or service not known");
+    return -1;
+}
+
+/* Trap hosts given by name: every address of the name is allowed, other
+ * senders are not; an IPv6 literal is compared in canonical form; the
+ * last line for the same host and user wins (as mon's hash). */
+static void
+test_trap_names(void **state)
+{
+    static const char text[] =
+        "trap section\n"
+        "traps.example trapper zz/zB0Z3xV5/.\n"
+        "one-host * *\n"
+        "2001:DB8:0:0::9 u zz/zB0Z3xV5/.\n"
+        "192.0.2.20 dup zz/zB0Z3xV5/.\n"
+        "192.0.2.20 dup $1$ab$dslkcXxVH.x8LwW1W/oAB/\n";
+    struct diag_list errs;
+    struct auth *a;
+
+    (void)state;
+    diag_list_init(&errs);
+    a = auth_parse_with("auth.cf", text, fake_resolve, &errs);
+    assert_non_null(a);
+    assert_int_equal(errs.n, 0);
+    assert_int_equal(auth_trap_check(a, "192.0.2.7", "trapper", "trappw"),
+                     AUTH_TRAP_OK);
+    assert_int_equal(auth_trap_check(a, "2001:db8::7", "trapper", "trappw"),
+                     AUTH_TRAP_OK);
+    assert_int_equal(auth_trap_check(a, "192.0.2.7", "trapper", "nope"),
+                     AUTH_TRAP_PASSWORD);
+    assert_int_equal(auth_trap_check(a, "192.0.2.8", "trapper", "trappw"),
+                     AUTH_TRAP_HOST);
+    assert_int_equal(auth_trap_check(a, "198.51.100.1", NULL, NULL),
+                     AUTH_TRAP_OK);
+    assert_int_equal(auth_trap_check(a, "2001:db8::9", "u", "trappw"),
+                     AUTH_TRAP_OK);
+    assert_int_equal(auth_trap_check(a, "192.0.2.20", "dup", "trappw"),
+                     AUTH_TRAP_PASSWORD);
+    assert_int_equal(auth_trap_check(a, "192.0.2.20", "dup", "secret"),
+                     AUTH_TRAP_OK);
+    auth_free(a);
+
+    /* the real resolver: localhost is in /etc/hosts on every machine */
+    a = auth_parse("auth.cf", "trap section\nlocalhost * *\n", &errs);
+    assert_non_null(a);
+    assert_int_equal(auth_trap_check(a, "127.0.0.1", NULL, NULL),
+                     AUTH_TRAP_OK);
+    assert_int_equal(auth_trap_check(a, "127.0.0.2", NULL, NULL),
+                     AUTH_TRAP_HOST);
+    auth_free(a);
+    diag_list_fini(&errs);
+}
+
 static void
 test_errors(void **state)
 {
@@ -111,8 +180,20 @@ test_errors(void **state)
           "auth.cf:2:1: error: expected \"host user password-hash\" in the "
           "trap section" },
         { "trap section\n\tbad_host u p\n",
-          "auth.cf:2:2: error: trap host \"bad_host\" is not an IP address "
-          "or \"*\"" },
+          "auth.cf:2:2: error: trap host \"bad_host\" is not an IP address, "
+          "a host name or \"*\"" },
+        { "trap section\n-a.example u p\n",
+          "auth.cf:2:1: error: trap host \"-a.example\" is not an IP "
+          "address, a host name or \"*\"" },
+        { "trap section\nx u p\n",
+          "auth.cf:2:1: error: trap host \"x\" is not an IP address, a host "
+          "name or \"*\"" },
+        { "trap section\n10.0.0.256 u p\n",
+          "auth.cf:2:1: error: trap host \"10.0.0.256\" is not a valid IPv4 "
+          "address" },
+        { "# c\ntrap section\n\n  nosuch.invalid u p\n",
+          "auth.cf:4:3: error: trap host \"nosuch.invalid\" does not "
+          "resolve: Name or service not known" },
     };
 
     (void)state;
@@ -121,7 +202,8 @@ test_errors(void **state)
         char *m;
 
         diag_list_init(&errs);
-        assert_null(auth_parse("auth.cf", cases[i].text, &errs));
+        assert_null(auth_parse_with("auth.cf", cases[i].text, fake_resolve,
+                                    &errs));
         assert_int_equal(errs.n, 1);
         m = diag_format(&errs.items[0]);
         assert_string_equal(m, cases[i].msg);
@@ -194,11 +276,18 @@ test_userfile(void **state)
     assert_int_equal(auth_userfile_check(path, "alice", "wrong"), 0);
     assert_int_equal(auth_userfile_check(path, "bob", "trappw"), 1);
     assert_int_equal(auth_userfile_check(path, "carol", "x"), 0);
-    assert_true(auth_login("userfile", path, "alice", "secret", "10.1.1.1"));
-    assert_false(auth_login("userfile", path, "alice", "", "10.1.1.1"));
-    assert_false(auth_login("userfile", path, "", "secret", "10.1.1.1"));
-    assert_true(auth_login("getpwnam trustlocal", path, "x", "", "127.0.0.1"));
-    assert_false(auth_login("trustlocal", path, "x", "", "127.0.0.2"));
+    {
+        struct auth_login_cfg uf = { "userfile", path, NULL };
+        struct auth_login_cfg tl = { "getpwnam trustlocal", path, NULL };
+        struct auth_login_cfg tl2 = { "trustlocal", path, NULL };
+
+        assert_true(auth_login(&uf, "alice", "secret", "10.1.1.1"));
+        assert_false(auth_login(&uf, "alice", "", "10.1.1.1"));
+        assert_false(auth_login(&uf, "", "secret", "10.1.1.1"));
+        assert_false(auth_login(&uf, "alice", "wrong", "10.1.1.1"));
+        assert_true(auth_login(&tl, "x", "", "127.0.0.1"));
+        assert_false(auth_login(&tl2, "x", "", "127.0.0.2"));
+    }
     assert_int_equal(unlink(path), 0);
     assert_int_equal(auth_userfile_check(path, "alice", "secret"), -1);
 }
@@ -209,6 +298,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_commands),
         cmocka_unit_test(test_traps),
+        cmocka_unit_test(test_trap_names),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_default),
         cmocka_unit_test(test_hashes),
