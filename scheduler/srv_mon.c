@@ -448,6 +448,8 @@ srv_mon_new(struct loop *lp, struct svctab *tab, struct srv_state *ss,
     m->lfd = -1;
     m->maxkeep = srv_mon_cfg(m) != NULL && srv_mon_cfg(m)->g.histlength > 0
                  ? (size_t)srv_mon_cfg(m)->g.histlength : 100;
+    if (tab != NULL)
+        svctab_set_maxkeep(tab, m->maxkeep);
     loop_timer_init(&m->retry, retry_fired, m);
     load_auth(m, false);
     return m;

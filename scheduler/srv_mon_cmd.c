@@ -17,8 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "atomicfile.h"
 #include "auth.h"
+#include "monstate.h"
 #include "decide.h"
 #include "log.h"
 #include "srv_state.h"
@@ -126,7 +126,8 @@ write_opstatus(struct client *c, size_t i, int64_t now_ns)
             last_alert = st->periods[p].last_alert_wall_ms;
     }
     o.alerts_sent = sent;
-    o.depstatus = MONPROTO_UNSET;
+    o.depstatus = svctab_depstatus(m->tab, i) >= 0
+                  ? svctab_depstatus(m->tab, i) : MONPROTO_UNSET;
     o.depend = svc->depend;
     o.hostdepend = svc->hostdepend;
     o.monitordepend = svc->monitordepend;
@@ -136,7 +137,10 @@ write_opstatus(struct client *c, size_t i, int64_t now_ns)
     o.last_detail = st->last_detail;
     o.last_failure = secs(st->last_failure_wall_ms);
     o.interval = svc->monitor_argv != NULL ? secs(svc->interval_ms) : 0;
-    o.monitor_duration = st->last_check_wall_ms ? 0 : -1;
+    /* mon: whole seconds of the last run, -1 before the first */
+    o.monitor_duration = svctab_monitor_duration_ms(m->tab, i) >= 0
+                         ? secs(svctab_monitor_duration_ms(m->tab, i))
+                         : st->last_check_wall_ms ? 0 : -1;
     o.monitor_running = svctab_is_running(m->tab, i);
     o.exclude_period = svc->exclude_period_spec;
     o.exclude_hosts = excl;
@@ -335,10 +339,23 @@ cmd_list(struct client *c, char *args, int64_t now_ns)
         }
         srv_mon_out_str(c, "220 list alerthist completed\n");
     } else if (strcmp(what, "failurehist") == 0) {
-        /* mond keeps no separate failure history (see README compat). */
+        for (size_t h = 0; h < svctab_failhist_count(m->tab); h++) {
+            char *e = monproto_esc(svctab_failhist_at(m->tab, h), false);
+
+            srv_mon_out_fmt(c, "%s\n", e);
+            free(e);
+        }
         srv_mon_out_str(c, "220 list failurehist completed\n");
     } else if (strcmp(what, "pids") == 0) {
         srv_mon_out_fmt(c, "server %ld\n", (long)getpid());
+        for (size_t i = 0; i < n; i++) {
+            long pid = svctab_monitor_pid(m->tab, i);
+            const struct service *s = svctab_service_at(m->tab, i);
+
+            if (pid > 0)
+                srv_mon_out_fmt(c, "%s %s %ld\n", s->watch->name, s->name,
+                                pid);
+        }
         srv_mon_out_str(c, "220 list pids completed\n");
     } else if (strcmp(what, "watch") == 0) {
         for (size_t i = 0; i < n; i++) {
@@ -349,7 +366,14 @@ cmd_list(struct client *c, char *args, int64_t now_ns)
         }
         srv_mon_out_str(c, "220 list watch completed\n");
     } else if (strcmp(what, "state") == 0) {
-        srv_mon_out_str(c, "scheduler running\n220 list state completed\n");
+        int64_t since = svctab_paused_since_wall_ms(m->tab);
+
+        if (since != 0)
+            srv_mon_out_fmt(c, "scheduler stopped since %lld\n",
+                            (long long)secs(since));
+        else
+            srv_mon_out_str(c, "scheduler running\n");
+        srv_mon_out_str(c, "220 list state completed\n");
     } else if (strcmp(what, "aliases") == 0) {
         char *want[256];
         size_t nw = monproto_split(rest, want, 256);
@@ -490,6 +514,10 @@ cmd_disen(struct client *c, char *args, bool disable)
         log_info("client %s: %s service %s/%s", c->peer, verb, gs[0], gs[1]);
         srv_mon_out_str(c, disable ? "220 disable service completed\n"
                            : "220 enable completed\n");
+        if (disable)
+            (void)svctab_notify(m->tab, (size_t)svctab_find(m->tab, gs[0],
+                                                            gs[1]),
+                                NOTIFY_DISABLE, c->user ? c->user : "");
     } else if (strcmp(what, "host") == 0) {
         char *hosts[1024];
         size_t nh = monproto_split(rest, hosts, 1024);
@@ -562,9 +590,10 @@ cmd_ack(struct client *c, char *args, bool ack)
             srv_state_set_ack_time(m->ss, f[0], f[1],
                                    loop_now_wall_ms(m->lp));
         log_info("client %s: ack %s/%s: %s", c->peer, f[0], f[1], comment);
+        srv_mon_out_str(c, "220 ack completed\n");
+        (void)svctab_notify(m->tab, (size_t)i, NOTIFY_ACK, comment);
         free(word);
         free(comment);
-        srv_mon_out_str(c, "220 ack completed\n");
     }
     if (m->ss != NULL)
         srv_state_touch(m->ss);
@@ -577,6 +606,7 @@ cmd_test(struct client *c, char *args)
     char *f[2];
     size_t nf = monproto_split(args, f, 2);
     const char *what = nf > 0 ? f[0] : "";
+    enum notify_kind kind;
 
     if (strcmp(what, "monitor") == 0) {
         char *gs[3];
@@ -609,105 +639,30 @@ cmd_test(struct client *c, char *args)
             config_free(n);
         }
         diag_list_fini(&errs);
-    } else if (strcmp(what, "alert") == 0 || strcmp(what, "upalert") == 0 ||
-               strcmp(what, "startupalert") == 0) {
-        srv_mon_out_str(c, "520 test alert is not supported by mond (use the alert "
-                "program directly)\n");
+    } else if (notify_test_kind(what, &kind)) {
+        /* mon: split(/\s+/, $args, 4): the period is the rest */
+        char *gs[4];
+        size_t ng = nf > 1 ? monproto_split(f[1], gs, 4) : 0;
+        long i = ng >= 2 ? svctab_find(m->tab, gs[0], gs[1]) : -1;
+        long p = i >= 0 && ng >= 4
+                 ? notify_find_period(svctab_service_at(m->tab, (size_t)i),
+                                      gs[3])
+                 : -1;
+
+        if (i < 0) {
+            srv_mon_out_fmt(c, "520 %s %s not defined\n", ng > 0 ? gs[0] : "",
+                            ng > 1 ? gs[1] : "");
+        } else if (p < 0) {
+            srv_mon_out_str(c, "520 period not defined\n");
+        } else {
+            log_info("client %s: test %s %s/%s", c->peer, what, gs[0], gs[1]);
+            (void)svctab_test_alert(m->tab, (size_t)i, kind, (size_t)p,
+                                    ng > 2 ? gs[2] : NULL);
+            srv_mon_out_str(c, "220 test alert completed\n");
+        }
     } else {
         srv_mon_out_str(c, "520 test error\n");
     }
-}
-
-/* statedir/disabled in mon's format ("disable host H", "disable watch
- * W", "disable service G S"), for going back to mon or its -l. */
-static void
-save_mon_disabled(struct srv_mon *m)
-{
-    const struct config *cf = srv_mon_cfg(m);
-    char *buf = NULL, *path;
-    size_t len = 0;
-    FILE *fp;
-    struct atomicfile_err err;
-
-    if (cf->g.statedir == NULL)
-        return;
-    fp = open_memstream(&buf, &len);
-    if (fp == NULL)
-        return;
-    for (size_t g = 0; g < cf->ngroups; g++)
-        for (size_t h = 0; h < cf->groups[g].nhosts; h++)
-            if (svctab_host_is_disabled(m->tab, cf->groups[g].name,
-                                        cf->groups[g].hosts[h]))
-                fprintf(fp, "disable host %s\n", cf->groups[g].hosts[h]);
-    for (size_t w = 0; w < cf->nwatches; w++) {
-        const struct watch *wt = &cf->watches[w];
-
-        if (svctab_watch_is_disabled(m->tab, wt->name))
-            fprintf(fp, "disable watch %s\n", wt->name);
-        for (size_t k = 0; k < wt->nservices; k++) {
-            long i = svctab_find(m->tab, wt->name, wt->services[k].name);
-
-            if (i >= 0 && svctab_state_at(m->tab, (size_t)i)->disabled)
-                fprintf(fp, "disable service %s %s\n", wt->name,
-                        wt->services[k].name);
-        }
-    }
-    if (fclose(fp) != 0) {
-        free(buf);
-        return;
-    }
-    path = xasprintf("%s/disabled", cf->g.statedir);
-    if (atomicfile_write(path, buf, len, 0644, &err) != 0) {
-        char msg[512];
-
-        atomicfile_err_format(&err, path, msg, sizeof(msg));
-        log_warnx("savestate: %s", msg);
-    }
-    free(path);
-    free(buf);
-}
-
-/* mon's load_state("disabled"): apply statedir/disabled. */
-static void
-load_mon_disabled(struct srv_mon *m)
-{
-    const struct config *cf = srv_mon_cfg(m);
-    char *path, line[1024];
-    FILE *fp;
-
-    if (cf->g.statedir == NULL)
-        return;
-    path = xasprintf("%s/disabled", cf->g.statedir);
-    fp = fopen(path, "re");
-    if (fp == NULL) {
-        log_warn("loadstate: %s", path);
-        free(path);
-        return;
-    }
-    while (fgets(line, sizeof(line), fp) != NULL) {
-        char *f[3];
-        size_t nf;
-
-        line[strcspn(line, "\r\n")] = '\0';
-        nf = monproto_split(line, f, 3);
-        if (nf < 3 || strcmp(f[0], "disable") != 0)
-            continue;
-        if (strcmp(f[1], "host") == 0) {
-            set_host(m, f[2], true);
-        } else if (strcmp(f[1], "watch") == 0) {
-            if (svctab_set_watch_disabled(m->tab, f[2], true) != 0)
-                log_warnx("loadstate: %s: undefined watch %s", path, f[2]);
-        } else if (strcmp(f[1], "service") == 0) {
-            char *gs[2];
-
-            if (monproto_split(f[2], gs, 2) != 2 ||
-                svctab_set_service_disabled(m->tab, gs[0], gs[1], true) != 0)
-                log_warnx("loadstate: %s: undefined group or service",
-                          path);
-        }
-    }
-    (void)fclose(fp);           /* read-only */
-    free(path);
 }
 
 static void
@@ -721,13 +676,19 @@ cmd_savestate(struct client *c, char *args, bool save)
         srv_mon_out_str(c, "520 savestate error, arguments required\n");
         return;
     }
+    /* mon's own statedir/disabled and statedir/opstatus (monstate.h);
+     * words mon does not know are ignored, as mon does. */
     for (size_t k = 0; k < nf; k++) {
-        bool dis = strcmp(f[k], "disabled") == 0 || strcmp(f[k], "all") == 0;
+        unsigned type = monstate_type(f[k]);
 
-        if (save && dis)
-            save_mon_disabled(m);
-        else if (dis)
-            load_mon_disabled(m);
+        if (type == 0)
+            continue;
+        if (save)
+            (void)monstate_save(m->tab, m->ss, srv_mon_cfg(m)->g.statedir,
+                                type);
+        else
+            (void)monstate_load(m->tab, m->ss, srv_mon_cfg(m)->g.statedir,
+                                type);
     }
     if (m->ss != NULL) {
         if (!save)
@@ -757,6 +718,7 @@ cmd_setget(struct client *c, char *args, bool set)
                 return;
             }
             m->maxkeep = (size_t)v;
+            svctab_set_maxkeep(m->tab, m->maxkeep);
         } else {
             srv_mon_out_fmt(c, "maxkeep = %zu\n", m->maxkeep);
         }
@@ -904,9 +866,10 @@ srv_mon_run_line(struct client *c, const char *line, int64_t now_ns)
         char *f[2];
         size_t nf = monproto_split(args, f, 2);
         const struct config *cf = srv_mon_cfg(m);
+        const struct auth_login_cfg lc = { cf->g.authtype, cf->g.userfile,
+                                           cf->g.pamservice };
 
-        if (nf == 2 && auth_login(cf->g.authtype, cf->g.userfile, f[0],
-                                  f[1], c->peer)) {
+        if (nf == 2 && auth_login(&lc, f[0], f[1], c->peer)) {
             free(c->user);
             c->user = xstrdup(f[0]);
             log_info("client %s: authenticated %s", c->peer, f[0]);
@@ -980,6 +943,8 @@ srv_mon_run_line(struct client *c, const char *line, int64_t now_ns)
         if (gethostname(host, sizeof(host)) != 0)
             snprintf(host, sizeof(host), "localhost");
         host[sizeof(host) - 1] = '\0';
+        if (c->local && strcasestr(args, "stopped") != NULL)
+            svctab_set_paused(m->tab, true);    /* mon: before the reset */
         if (!c->local) {
             srv_mon_out_str(c, "520 command could not be executed, unknown "
                     "command\n");
@@ -1039,8 +1004,12 @@ srv_mon_run_line(struct client *c, const char *line, int64_t now_ns)
     }
     case MONPROTO_STOP:
     case MONPROTO_START:
-        srv_mon_out_fmt(c, "520 %s is not supported by mond\n",
-                monproto_verb_name(cmd.verb));
+        /* mon: the scheduler holds checks (and drops alerts) while
+         * clients are still served */
+        svctab_set_paused(m->tab, cmd.verb == MONPROTO_STOP);
+        log_info("client %s: %s", c->peer, monproto_verb_name(cmd.verb));
+        srv_mon_out_fmt(c, "220 %s completed\n",
+                        monproto_verb_name(cmd.verb));
         break;
     case MONPROTO_DUMP:
     default:

@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "decide.h"
+#include "notify.h"
 
 struct loop;
 struct spawner;
@@ -104,6 +105,40 @@ int svctab_unack(struct svctab *s, size_t i);
 int svctab_trap(struct svctab *s, size_t i, const struct check_result *cr);
 int svctab_traptimeout(struct svctab *s, size_t i);
 int svctab_trapduration_end(struct svctab *s, size_t i);
+
+/* mon's "stop" / "start": while paused no monitor starts (checks that
+ * come due wait and run at resume), and the alerts of results, traps
+ * and acks are dropped as mon's do_alert() drops them; state still
+ * changes and clients are served.  Running monitors finish. */
+void svctab_set_paused(struct svctab *s, bool paused);
+/* Wall ms when the table was paused; 0 while it runs. */
+int64_t svctab_paused_since_wall_ms(const struct svctab *s);
+
+/* ackalert (kind NOTIFY_ACK) or disablealert (NOTIFY_DISABLE) lines of
+ * service i as notify_decide() picks them; text is their stdin and
+ * summary (the ack comment, the user who disabled).  0, or -1 with
+ * errno ENOENT. */
+int svctab_notify(struct svctab *s, size_t i, enum notify_kind kind,
+                  const char *text);
+/* mon's "test alert": every line of kind in period p of service i, with
+ * MON_RETVAL=retval (NULL: unset), "test\ntest detail\n" on stdin; not
+ * counted, not in the alert history.  0, or -1 with errno ENOENT. */
+int svctab_test_alert(struct svctab *s, size_t i, enum notify_kind kind,
+                      size_t p, const char *retval);
+
+/* mon's failure history ("group service time summary" per failed check
+ * or trap, oldest first; borrowed), keeping maxkeep + 1 lines as mon. */
+void svctab_set_maxkeep(struct svctab *s, size_t maxkeep);
+size_t svctab_failhist_count(const struct svctab *s);
+const char *svctab_failhist_at(const struct svctab *s, size_t i);
+
+/* pid of service i's running monitor; 0 when none runs. */
+long svctab_monitor_pid(const struct svctab *s, size_t i);
+/* Wall ms the last finished run of service i took; -1 before one. */
+int64_t svctab_monitor_duration_ms(const struct svctab *s, size_t i);
+/* mon's _depend_status: the last evaluation of the service's
+ * dependencies (1 hold, 0 fail); -1 when it has none or none ran. */
+int svctab_depstatus(const struct svctab *s, size_t i);
 
 /* One finished monitor run, for observers (status page, metrics). */
 struct perf_set;

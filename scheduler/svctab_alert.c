@@ -14,7 +14,10 @@
 #include "alertq.h"
 #include "histlog.h"
 #include "log.h"
+#include "notify.h"
 #include "xalloc.h"
+
+#define SVCTAB_FAILHIST_MAX 100000  /* lines of "list failurehist" */
 
 /* "1h2m3s" for durations in log lines. */
 static void
@@ -47,6 +50,41 @@ const char *
 svctab_history_at(const struct svctab *s, size_t i)
 {
     return histlog_at(s->hist, i);
+}
+
+void
+svctab_set_maxkeep(struct svctab *s, size_t maxkeep)
+{
+    /* mon drops the oldest only once it holds more than MAX_KEEP; the
+     * ring is allocated whole, so a client's "set maxkeep" is capped. */
+    if (maxkeep > SVCTAB_FAILHIST_MAX)
+        maxkeep = SVCTAB_FAILHIST_MAX;
+    histlog_set_length(s->failhist, maxkeep + 1);
+}
+
+size_t
+svctab_failhist_count(const struct svctab *s)
+{
+    return histlog_count(s->failhist);
+}
+
+const char *
+svctab_failhist_at(const struct svctab *s, size_t i)
+{
+    return histlog_at(s->failhist, i);
+}
+
+void
+svctab_failhist_note(struct svc_rt *rt, const char *summary,
+                     int64_t now_wall_ms)
+{
+    char *line = xasprintf("%s %s %lld %s", rt->watch->name, rt->svc->name,
+                           (long long)(now_wall_ms / 1000),
+                           summary != NULL && summary[0] != '\0'
+                           ? summary : "(NO SUMMARY)");
+
+    histlog_add(rt->s->failhist, line, NULL);
+    free(line);
 }
 
 char *
@@ -134,41 +172,44 @@ alert_history_type(const struct alert_action *a)
     return "alert";
 }
 
+/* One alert program to start, whatever called for it. */
+struct alert_call {
+    char *const *cargv;         /* the alert line: program, its args */
+    size_t cargc;
+    const char *type;           /* MON_ALERTTYPE */
+    const char *histtype;       /* word of log and history lines */
+    const char *flag;           /* "-u", "-a", ... or NULL */
+    bool trap, traptimeout;     /* -T, -O */
+    int64_t alertevery_s;       /* -l */
+    const char *retval;         /* MON_RETVAL; NULL: not set (mon's undef) */
+    const char *input;          /* stdin, as it is */
+    const char *summary;        /* for the log and history lines */
+    bool redistribute;          /* not logged as an alert, no history */
+    bool history;               /* counts: alert history line */
+};
+
 static void
-alert_start(struct svc_rt *rt, const struct alert_action *a,
-            int64_t now_wall_ms)
+alert_call_start(struct svc_rt *rt, const struct alert_call *ac,
+                 int64_t now_wall_ms)
 {
     struct svctab *s = rt->s;
     const struct service *svc = rt->svc;
-    char *const *cargv;
-    size_t cargc;
-    char *path, *hosts, *input, *args, *hline, *histpath;
-    const char *summary = rt->st.last_summary != NULL ? rt->st.last_summary
-                                                      : "";
-    const char *detail = rt->st.last_detail != NULL ? rt->st.last_detail : "";
+    char *path, *hosts, *args, *hline, *histpath;
+    const char *summary = ac->summary != NULL && ac->summary[0] != '\0'
+                          ? ac->summary : "(NO SUMMARY)";
     struct spawn_vec argv, env;
     struct alertq_alert qa;
     char *label;
     long long now_s = now_wall_ms / 1000;
     size_t alen;
 
-    if (a->redistribute) {
-        cargv = svc->redistribute_argv;
-        cargc = svc->redistribute_argc;
-    } else {
-        if (a->period >= svc->nperiods ||
-            a->alert >= svc->periods[a->period].nalerts)
-            return;
-        cargv = svc->periods[a->period].alerts[a->alert].argv;
-        cargc = svc->periods[a->period].alerts[a->alert].argc;
-    }
-    if (cargv == NULL || cargc == 0)
+    if (ac->cargv == NULL || ac->cargc == 0)
         return;
-    path = svctab_resolve_program(cargv[0], s->cfg->g.alertdir);
+    path = svctab_resolve_program(ac->cargv[0], s->cfg->g.alertdir);
     if (path == NULL) {
         log_warnx("%s: no alert %s found in alertdir %s", rt->label,
-                  cargv[0], s->cfg->g.alertdir != NULL ? s->cfg->g.alertdir
-                                                       : "(unset)");
+                  ac->cargv[0], s->cfg->g.alertdir != NULL
+                                ? s->cfg->g.alertdir : "(unset)");
         return;
     }
     hosts = alert_hosts(rt);
@@ -184,75 +225,67 @@ alert_start(struct svc_rt *rt, const struct alert_action *a,
     spawn_vec_add(&argv, "-t");
     spawn_vec_addf(&argv, "%lld", now_s);
     spawn_vec_add(&argv, "-l");
-    spawn_vec_addf(&argv, "%lld", (long long)a->alertevery_s);
-    if (a->upalert)
-        spawn_vec_add(&argv, "-u");
-    if (a->trap)
+    spawn_vec_addf(&argv, "%lld", (long long)ac->alertevery_s);
+    if (ac->flag != NULL)
+        spawn_vec_add(&argv, ac->flag);
+    if (ac->trap)
         spawn_vec_add(&argv, "-T");
-    if (a->traptimeout)
+    if (ac->traptimeout)
         spawn_vec_add(&argv, "-O");
     alen = 1;
-    for (size_t i = 1; i < cargc; i++) {
-        spawn_vec_add(&argv, cargv[i]);
-        alen += strlen(cargv[i]) + 1;
+    for (size_t i = 1; i < ac->cargc; i++) {
+        spawn_vec_add(&argv, ac->cargv[i]);
+        alen += strlen(ac->cargv[i]) + 1;
     }
     args = xmalloc(alen);
     args[0] = '\0';
-    for (size_t i = 1; i < cargc; i++) {
+    for (size_t i = 1; i < ac->cargc; i++) {
         if (i > 1)
             strcat(args, " ");
-        strcat(args, cargv[i]);
+        strcat(args, ac->cargv[i]);
     }
 
     spawn_vec_init(&env);
     svctab_env_base(&env, rt);
     spawn_vec_setenv(&env, "MON_GROUP", rt->watch->name);
     spawn_vec_setenv(&env, "MON_SERVICE", svc->name);
-    spawn_vec_addf(&env, "MON_RETVAL=%d", rt->st.last_retval);
+    if (ac->retval != NULL)
+        spawn_vec_setenv(&env, "MON_RETVAL", ac->retval);
     spawn_vec_addf(&env, "MON_OPSTATUS=%d", (int)rt->st.opstatus);
-    spawn_vec_setenv(&env, "MON_ALERTTYPE", alert_type_name(a->type));
+    spawn_vec_setenv(&env, "MON_ALERTTYPE", ac->type);
     if (rt->st.acked && rt->st.ack_comment != NULL &&
         rt->st.ack_comment[0] != '\0')
         spawn_vec_setenv(&env, "MON_ACK", rt->st.ack_comment);
 
-    /* stdin: summary line, then the detail, newline-terminated. */
-    {
-        size_t dl = strlen(detail);
-        bool nl = dl > 0 && detail[dl - 1] != '\n';
-        input = xasprintf("%s\n%s%s", summary, detail, nl ? "\n" : "");
-    }
-
     label = xasprintf("%s: %s %s", rt->label,
-                      a->redistribute ? "redistribute" : alert_history_type(a),
-                      cargv[0]);
+                      ac->redistribute ? "redistribute" : ac->histtype,
+                      ac->cargv[0]);
     memset(&qa, 0, sizeof qa);
     qa.label = label;
     qa.group = rt->watch->name;
     qa.service = svc->name;
-    qa.type = alert_type_name(a->type);
+    qa.type = ac->type;
     qa.program = path;
     qa.argv = argv.v;
     qa.envp = env.v;
-    qa.input = input;
-    if (!a->redistribute)
-        log_info("%s: calling %s %s (%s) %s", rt->label,
-                 alert_history_type(a), cargv[0], args,
-                 summary[0] != '\0' ? summary : "(NO SUMMARY)");
+    qa.input = ac->input;
+    if (!ac->redistribute)
+        log_info("%s: calling %s %s (%s) %s", rt->label, ac->histtype,
+                 ac->cargv[0], args, summary);
     alertq_send(s->aq, &qa);
     free(label);
 
-    /* mon's history: redistributions do not count. */
-    if (!a->redistribute) {
-        hline = xasprintf("%s %s %s %lld %s (%s) %s", alert_history_type(a),
+    /* mon's history: redistributions and tests do not count. */
+    if (ac->history && !ac->redistribute) {
+        hline = xasprintf("%s %s %s %lld %s (%s) %s", ac->histtype,
                           rt->watch->name, svc->name, now_s, path, args,
-                          summary[0] != '\0' ? summary : "(NO SUMMARY)");
+                          summary);
         /* One line per alert: a summary never contains a newline. */
         histpath = svctab_logdir_path(s->cfg, s->cfg->g.historicfile);
         histlog_add(s->hist, hline, histpath);
         free(histpath);
         free(hline);
     }
-    free(input);
     free(args);
     free(hosts);
     free(path);
@@ -260,10 +293,142 @@ alert_start(struct svc_rt *rt, const struct alert_action *a,
     spawn_vec_fini(&env);
 }
 
+static void
+alert_start(struct svc_rt *rt, const struct alert_action *a,
+            int64_t now_wall_ms)
+{
+    const struct service *svc = rt->svc;
+    const char *summary = rt->st.last_summary != NULL ? rt->st.last_summary
+                                                      : "";
+    const char *detail = rt->st.last_detail != NULL ? rt->st.last_detail : "";
+    struct alert_call ac;
+    char retval[16];
+    char *input;
+
+    memset(&ac, 0, sizeof ac);
+    if (a->redistribute) {
+        ac.cargv = svc->redistribute_argv;
+        ac.cargc = svc->redistribute_argc;
+    } else {
+        if (a->period >= svc->nperiods ||
+            a->alert >= svc->periods[a->period].nalerts)
+            return;
+        ac.cargv = svc->periods[a->period].alerts[a->alert].argv;
+        ac.cargc = svc->periods[a->period].alerts[a->alert].argc;
+    }
+    /* stdin: summary line, then the detail, newline-terminated. */
+    {
+        size_t dl = strlen(detail);
+        bool nl = dl > 0 && detail[dl - 1] != '\n';
+        input = xasprintf("%s\n%s%s", summary, detail, nl ? "\n" : "");
+    }
+    snprintf(retval, sizeof retval, "%d", rt->st.last_retval);
+    ac.type = alert_type_name(a->type);
+    ac.histtype = alert_history_type(a);
+    ac.flag = a->upalert ? "-u" : NULL;
+    ac.trap = a->trap;
+    ac.traptimeout = a->traptimeout;
+    ac.alertevery_s = a->alertevery_s;
+    ac.retval = retval;
+    ac.input = input;
+    ac.summary = summary;
+    ac.redistribute = a->redistribute;
+    ac.history = true;
+    alert_call_start(rt, &ac, now_wall_ms);
+    free(input);
+}
+
+/* Start the alert lines of picks (notify.c) for kind. */
+static void
+notify_start(struct svc_rt *rt, const struct notify_list *picks,
+             enum notify_kind kind, bool test, const char *retval,
+             const char *input, int64_t now_wall_ms)
+{
+    char *summary = xstrdup(input != NULL ? input : "");
+
+    /* mon: the summary is the first line of the output */
+    summary[strcspn(summary, "\n")] = '\0';
+    for (size_t i = 0; i < picks->n; i++) {
+        const struct notify_pick *pk = &picks->v[i];
+        struct alert_call ac;
+
+        memset(&ac, 0, sizeof ac);
+        ac.cargv = pk->alert->argv;
+        ac.cargc = pk->alert->argc;
+        ac.type = notify_type_name(kind, test);
+        ac.histtype = notify_history_type(kind, test);
+        ac.flag = notify_flag(kind);
+        ac.alertevery_s = pk->period < rt->svc->nperiods
+                          ? rt->svc->periods[pk->period].alertevery_ms / 1000
+                          : 0;
+        ac.retval = retval;
+        ac.input = input != NULL ? input : "";
+        ac.summary = summary;
+        ac.history = !test;
+        alert_call_start(rt, &ac, now_wall_ms);
+    }
+    free(summary);
+}
+
+int
+svctab_notify(struct svctab *s, size_t i, enum notify_kind kind,
+              const char *text)
+{
+    struct svc_rt *rt;
+    struct decide_facts f;
+    struct notify_list picks;
+    int64_t now_wall_ms = loop_now_wall_ms(s->lp);
+
+    if (i >= s->nsvcs) {
+        errno = ENOENT;
+        return -1;
+    }
+    rt = s->svcs[i];
+    if (s->paused) {
+        log_info("%s: ignoring %s because the scheduler is stopped",
+                 rt->label, notify_history_type(kind, false));
+        return 0;
+    }
+    memset(&f, 0, sizeof f);
+    f.now_wall_ms = now_wall_ms;
+    f.deps_ok = svctab_alert_deps_ok(rt, now_wall_ms);
+    f.watch_disabled = svctab_watch_is_disabled(s, rt->watch->name);
+    notify_list_init(&picks);
+    notify_decide(rt->svc, &rt->st, kind, &f, &picks);
+    notify_start(rt, &picks, kind, false, NULL, text, now_wall_ms);
+    notify_list_fini(&picks);
+    return 0;
+}
+
+int
+svctab_test_alert(struct svctab *s, size_t i, enum notify_kind kind,
+                  size_t period, const char *retval)
+{
+    struct notify_list picks;
+
+    if (i >= s->nsvcs || period >= s->svcs[i]->svc->nperiods) {
+        errno = ENOENT;
+        return -1;
+    }
+    notify_list_init(&picks);
+    notify_test_picks(s->svcs[i]->svc, period, kind, &picks);
+    notify_start(s->svcs[i], &picks, kind, true, retval,
+                 "test\ntest detail\n", loop_now_wall_ms(s->lp));
+    notify_list_fini(&picks);
+    return 0;
+}
+
 void
 svctab_run_actions(struct svc_rt *rt, const struct decision *d,
                    int64_t now_wall_ms)
 {
+    /* mon's do_alert(): "ignoring alert ... because the mon scheduler
+     * is stopped" (the state still changes). */
+    if (rt->s->paused && d->n > 0) {
+        log_info("%s: ignoring %zu alert(s) because the scheduler is "
+                 "stopped", rt->label, d->n);
+        return;
+    }
     for (size_t i = 0; i < d->n; i++)
         alert_start(rt, &d->actions[i], now_wall_ms);
 }
@@ -326,6 +491,9 @@ trap_event(struct svctab *s, size_t i, enum trap_event ev,
         return -1;
     }
     rt = s->svcs[i];
+    /* mon's main loop runs no trap timers while stopped */
+    if (s->paused && ev == TRAP_EVENT_TIMEOUT)
+        return 0;
     old = rt->st.opstatus;
     old_first_fail = rt->st.first_failure_wall_ms;
     old_summary = rt->st.last_summary != NULL ? xstrdup(rt->st.last_summary)
@@ -338,6 +506,8 @@ trap_event(struct svctab *s, size_t i, enum trap_event ev,
     switch (ev) {
     case TRAP_EVENT_TRAP:
         decide_result(rt->svc, &rt->st, cr, &f, true, &d);
+        if (cr->exit_status != 0)
+            svctab_failhist_note(rt, rt->st.last_summary, now_wall_ms);
         break;
     case TRAP_EVENT_TIMEOUT:
         decide_traptimeout(rt->svc, &rt->st, &f, &d);

@@ -33,6 +33,9 @@ struct svc_rt {
     size_t index;               /* position in the table */
     bool empty_warned;          /* "no hosts left" logged */
     bool reused;                /* matched during a reload */
+    bool held;                  /* came due while paused: run on resume */
+    int64_t last_duration_ms;   /* of the last finished run; -1 = none */
+    int depstatus;              /* last dependency evaluation: 0/1, -1 */
 };
 
 struct host_ref {
@@ -55,6 +58,9 @@ struct svctab {
     unsigned rand_state;
     svctab_check_hook check_hook;
     void *check_arg;
+    bool paused;                /* mon's "stop" */
+    int64_t paused_wall_ms;
+    struct histlog *failhist;   /* mon's @last_failures */
 };
 
 /* A file name from the config taken relative to logdir, as mon does. */
@@ -71,6 +77,9 @@ void svctab_env_base(struct spawn_vec *env, const struct svc_rt *rt);
 /* Start the alerts of a decision. */
 void svctab_run_actions(struct svc_rt *rt, const struct decision *d,
                         int64_t now_wall_ms);
+/* A failed check or trap of rt: a line in the failure history. */
+void svctab_failhist_note(struct svc_rt *rt, const char *summary,
+                          int64_t now_wall_ms);
 /* State-change line, downtime log on recovery, alerts. */
 void svctab_after_decision(struct svc_rt *rt, const struct decision *d,
                            enum opstatus old, int64_t old_first_fail,
