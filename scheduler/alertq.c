@@ -174,7 +174,9 @@ item_done_cb(void *arg, const struct spawn_result *r, int64_t now_ns)
         item_done(it);
         return;
     }
-    if (r->spawn_errno != 0)
+    if (r->lost)
+        snprintf(why, sizeof why, "result lost (spawn helper died)");
+    else if (r->spawn_errno != 0)
         snprintf(why, sizeof why, "could not run: %s",
                  strerror(r->spawn_errno));
     else if (r->timed_out)

@@ -24,6 +24,7 @@
 #include "diag.h"
 #include "log.h"
 #include "loop.h"
+#include "monstate.h"
 #include "spawner.h"
 #include "srv_http.h"
 #include "srv_mon.h"
@@ -50,6 +51,7 @@ struct opts {
     int maxprocs, histlength;
     int64_t randstart_ms;
     bool randstart_set;
+    unsigned loadstate;         /* -l: MONSTATE_* mask, 0 = not given */
 };
 
 struct mond {
@@ -76,7 +78,7 @@ usage(FILE *f)
     fprintf(f,
 "usage: mond [-dfhMtv] [-c file] [-s mondir] [-a alertdir] [-D statedir]\n"
 "            [-L logdir] [-P pidfile] [-m maxprocs] [-k histlength]\n"
-"            [-r randstart]\n"
+"            [-r randstart] [-l [statetype]]\n"
 "\n"
 "mond runs monitors on their intervals and alerts when they fail, the way\n"
 "mon does, reading mon's configuration file.\n"
@@ -100,6 +102,11 @@ usage(FILE *f)
 "  -m num        at most num children at once, overrides maxprocs\n"
 "  -k num        alert history length, overrides histlength\n"
 "  -r time       randomize first runs over time, overrides randstart\n"
+"  -l [type], --loadstate[=type]\n"
+"                at start-up load mon's saved state from statedir, after\n"
+"                mond's own state: disabled (statedir/disabled: disabled\n"
+"                hosts, watches, services; the default), opstatus\n"
+"                (statedir/opstatus) or all\n"
 "  -d            debug logging\n"
 "  -v, --version print the version and exit\n"
 "  -h, --help    print this help and exit\n"
@@ -371,6 +378,9 @@ start_control(struct mond *m)
 
     m->ss = srv_state_new(m->lp, m->tab, g->statedir);
     (void)srv_state_load(m->ss);
+    /* -l: mon's files on top of mond's own state (monstate.h). */
+    if (m->o.loadstate != 0)
+        (void)monstate_load(m->tab, m->ss, g->statedir, m->o.loadstate);
     m->srvmon = srv_mon_new(m->lp, m->tab, m->ss, &hooks);
     if (srv_mon_listen(m->srvmon, g->serverbind, g->serverport) < 0)
         log_warn("server: cannot listen on %s port %d, no client protocol",
@@ -534,6 +544,7 @@ main(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'v' },
         { "convert", required_argument, NULL, 'C' },
+        { "loadstate", optional_argument, NULL, 'l' },
         { NULL, 0, NULL, 0 },
     };
     struct mond m;
@@ -542,8 +553,8 @@ main(int argc, char **argv)
     memset(&m, 0, sizeof m);
     m.o.foreground = true;      /* as mon: the foreground unless -f */
     m.o.config = NULL;
-    while ((c = getopt_long(argc, argv, "a:c:dD:fhk:L:m:MP:r:s:tv", longopts,
-                            NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "a:c:dD:fhk:l::L:m:MP:r:s:tv",
+                            longopts, NULL)) != -1) {
         switch (c) {
         case 'a':
             free(m.o.alertdir);
@@ -572,6 +583,23 @@ main(int argc, char **argv)
                 goto out;
             }
             break;
+        case 'l': {
+            /* mon's Getopt "l|loadstate:s": the type is optional and may
+             * be the next word ("-l opstatus") when that is not an
+             * option. */
+            const char *t = optarg;
+
+            if (t == NULL && optind < argc && argv[optind][0] != '-')
+                t = argv[optind++];
+            m.o.loadstate = monstate_type(t != NULL ? t : "disabled");
+            if (m.o.loadstate == 0) {
+                fprintf(stderr, "mond: -l: expected disabled, opstatus or "
+                        "all, got \"%s\"\n", t);
+                rc = EXIT_USAGE;
+                goto out;
+            }
+            break;
+        }
         case 'L':
             free(m.o.logdir);
             m.o.logdir = absolute_path(optarg);
@@ -689,7 +717,7 @@ run(struct mond *m)
     m->lp = loop_new(on_signal, m);
     if (m->lp == NULL)
         fatal("event loop");
-    m->sp = spawner_new(m->lp);
+    m->sp = spawner_new_helper(m->lp);
     m->aq = alertq_new(m->lp, m->sp);
     m->tab = svctab_new(m->lp, m->sp, m->aq);
     log_info("mond %s started, pid %ld, %s", MOND_VERSION, (long)getpid(),

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
@@ -23,51 +24,12 @@
 
 #include "log.h"
 #include "loop.h"
+#include "spawn_int.h"
 #include "xalloc.h"
 
 #define SPAWN_READ_CHUNK 65536
 #define SPAWN_DRAIN_READS 64    /* reads after exit: grandchildren may hold
                                  * the pipe open and keep writing */
-
-enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_TERMINATING, JOB_FAILED };
-
-struct spawn_job {
-    struct spawner *sp;
-    struct spawn_job *prev, *next;      /* in queued or running list */
-    enum job_state state;
-    char *label, *path;
-    char **argv, **envp;
-    bool has_input;
-    char *input;
-    size_t input_len, input_off;
-    int64_t timeout_ms;
-    size_t output_max;
-    bool priority;
-    spawn_done_cb done;
-    void *arg;
-
-    pid_t pid;
-    int pidfd, outfd, infd;
-    struct loop_io pid_io, out_io, in_io;
-    struct loop_timer timer;            /* deadline, grace, or failure */
-    int64_t start_ns;
-    bool timed_out;
-    int spawn_errno;
-    char *out;                          /* output_max + 1 bytes */
-    size_t out_len;
-    uint64_t out_total;
-};
-
-struct job_list {
-    struct spawn_job *head, *tail;
-    size_t n;
-};
-
-struct spawner {
-    struct loop *lp;
-    int maxprocs;
-    struct job_list queued, running, failed;
-};
 
 static char scratch[SPAWN_READ_CHUNK];
 
@@ -185,8 +147,8 @@ spawn_vec_setenv(struct spawn_vec *sv, const char *name, const char *value)
     spawn_vec_take(sv, xasprintf("%s=%s", name, value));
 }
 
-static char **
-strv_copy(char *const *v)
+char **
+spawn_strv_copy(char *const *v)
 {
     size_t n = 0;
     char **c;
@@ -199,8 +161,8 @@ strv_copy(char *const *v)
     return c;
 }
 
-static void
-strv_free(char **v)
+void
+spawn_strv_free(char **v)
 {
     if (v == NULL)
         return;
@@ -219,8 +181,8 @@ job_free(struct spawn_job *j)
 {
     free(j->label);
     free(j->path);
-    strv_free(j->argv);
-    strv_free(j->envp);
+    spawn_strv_free(j->argv);
+    spawn_strv_free(j->envp);
     free(j->input);
     free(j->out);
     free(j);
@@ -553,6 +515,8 @@ job_start(struct spawner *sp, struct spawn_job *j, int64_t now_ns)
     j->state = JOB_RUNNING;
     list_append(&sp->running, j);
     log_debug("%s: started pid %d", j->label, (int)j->pid);
+    if (j->started != NULL)
+        j->started(j->arg, j->pid);
 
     fl = fcntl(j->outfd, F_GETFL);
     if (fl < 0 || fcntl(j->outfd, F_SETFL, fl | O_NONBLOCK) < 0)
@@ -593,25 +557,123 @@ fail:
     job_fail(sp, j, rc, now_ns);
 }
 
+/*
+ * The overload guard.  Starting more children than the CPUs can run does
+ * not make more checks happen: every runnable child gets a fair slice,
+ * so all of them finish late, pass their deadlines together and are
+ * killed, and the work is lost (a 2-CPU machine asked for twice its
+ * spawn rate did 60-80 % of it that way).  So an ordinary job is held
+ * in the queue while both
+ *   - mond already has at least ncpu "fresh" children (started in the
+ *     last SPAWN_FRESH_MS and not finished: children that are still
+ *     competing for CPU rather than waiting on a network), and
+ *   - the machine's runnable tasks (/proc/loadavg) exceed 2 x ncpu,
+ * and is retried when a child finishes or SPAWN_HOLD_RETRY_MS later.
+ * Children that wait on the network age out of "fresh" quickly, and
+ * other programs' load can never hold mond below ncpu fresh children,
+ * so monitoring keeps going on a busy machine.  Priority jobs (alerts)
+ * are never held.  Decision in spawn_guard_holds(), a pure function.
+ */
+#define SPAWN_FRESH_MS 25
+#define SPAWN_HOLD_RETRY_MS 1
+
+bool
+spawn_guard_holds(int ncpu, size_t fresh, long runnable)
+{
+    if (ncpu < 1)
+        ncpu = 1;
+    if (fresh < (size_t)ncpu)
+        return false;
+    return runnable > 2L * ncpu;
+}
+
+/* Runnable tasks on the machine now (4th field of /proc/loadavg, "R/T"),
+ * or -1 if it cannot be read (then nothing is held). */
+static long
+machine_runnable(struct spawner *sp)
+{
+    char buf[128];
+    ssize_t n;
+    char *p;
+
+    if (sp->loadavg_fd < 0)
+        return -1;
+    n = pread(sp->loadavg_fd, buf, sizeof buf - 1, 0);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    /* "0.52 0.58 0.59 3/457 12345" */
+    p = strchr(buf, '/');
+    if (p == NULL)
+        return -1;
+    while (p > buf && p[-1] != ' ')
+        p--;
+    return strtol(p, NULL, 10);
+}
+
+static size_t
+fresh_children(const struct spawner *sp, int64_t now_ns)
+{
+    size_t n = 0;
+
+    /* running is in start order: walk back from the youngest. */
+    for (const struct spawn_job *j = sp->running.tail; j != NULL;
+         j = j->prev) {
+        if (now_ns - j->start_ns > SPAWN_FRESH_MS * 1000000LL)
+            break;
+        if (j->state == JOB_RUNNING)
+            n++;
+    }
+    return n;
+}
+
+static void
+hold_retry(struct loop *lp, void *arg, int64_t now_ns)
+{
+    struct spawner *sp = arg;
+
+    (void)lp;
+    sp->holding = false;
+    start_queued(sp, now_ns);
+}
+
 static void
 start_queued(struct spawner *sp, int64_t now_ns)
 {
     while (sp->queued.head != NULL &&
-           (sp->maxprocs <= 0 || sp->running.n < (size_t)sp->maxprocs))
-        job_start(sp, sp->queued.head, now_ns);
+           (sp->maxprocs <= 0 || sp->running.n < (size_t)sp->maxprocs)) {
+        struct spawn_job *j = sp->queued.head;
+
+        if (!j->priority && sp->running.n >= (size_t)sp->ncpu &&
+            spawn_guard_holds(sp->ncpu, fresh_children(sp, now_ns),
+                              machine_runnable(sp))) {
+            if (!sp->holding) {
+                sp->holding = true;
+                sp->holds++;
+                loop_timer_arm(sp->lp, &sp->hold_timer,
+                               now_ns + SPAWN_HOLD_RETRY_MS * 1000000LL);
+            }
+            return;
+        }
+        job_start(sp, j, now_ns);
+    }
 }
 
 struct spawn_job *
 spawn_submit(struct spawner *sp, const struct spawn_req *req)
 {
-    struct spawn_job *j = xcalloc(1, sizeof *j);
+    struct spawn_job *j;
+
+    if (sp->rm != NULL)
+        return spawn_remote_submit(sp, req);
+    j = xcalloc(1, sizeof *j);
 
     j->sp = sp;
     j->state = JOB_QUEUED;
     j->label = xstrdup(req->label != NULL ? req->label : req->path);
     j->path = xstrdup(req->path);
-    j->argv = strv_copy(req->argv);
-    j->envp = strv_copy(req->envp);
+    j->argv = spawn_strv_copy(req->argv);
+    j->envp = spawn_strv_copy(req->envp);
     j->has_input = req->has_input;
     if (req->has_input && req->input_len > 0) {
         j->input = xmalloc(req->input_len);
@@ -623,6 +685,7 @@ spawn_submit(struct spawner *sp, const struct spawn_req *req)
                                         : SPAWN_OUTPUT_MAX_DEFAULT;
     j->priority = req->priority;
     j->done = req->done;
+    j->started = req->started;
     j->arg = req->arg;
     j->pidfd = j->outfd = j->infd = -1;
     loop_timer_init(&j->timer, job_timer, j);
@@ -660,12 +723,33 @@ spawn_detach(struct spawn_job *j)
 {
     if (j == NULL)
         return;
+    if (j->sp->rm != NULL) {
+        spawn_remote_detach(j->sp, j);
+        return;
+    }
     j->done = NULL;
+    j->started = NULL;
     j->arg = NULL;
     if (j->state == JOB_QUEUED) {
         list_remove(&j->sp->queued, j);
         job_free(j);
     }
+}
+
+pid_t
+spawn_job_pid(const struct spawn_job *j)
+{
+    return j != NULL && j->state != JOB_QUEUED ? j->pid : 0;
+}
+
+static int
+online_cpus(void)
+{
+    cpu_set_t set;
+
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+        return CPU_COUNT(&set);
+    return 1;
 }
 
 struct spawner *
@@ -674,6 +758,26 @@ spawner_new(struct loop *lp)
     struct spawner *sp = xcalloc(1, sizeof *sp);
 
     sp->lp = lp;
+    sp->ncpu = online_cpus();
+    sp->loadavg_fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
+    loop_timer_init(&sp->hold_timer, hold_retry, sp);
+    return sp;
+}
+
+uint64_t
+spawner_holds(const struct spawner *sp)
+{
+    return sp->holds;
+}
+
+struct spawner *
+spawner_new_helper(struct loop *lp)
+{
+    struct spawner *sp = spawner_new(lp);
+
+    if (spawn_remote_start(sp) < 0)
+        log_warnx("spawn helper could not be started; mond forks its "
+                  "children itself");
     return sp;
 }
 
@@ -681,18 +785,26 @@ void
 spawner_set_maxprocs(struct spawner *sp, int maxprocs)
 {
     sp->maxprocs = maxprocs;
+    if (sp->rm != NULL) {
+        spawn_remote_set_maxprocs(sp, maxprocs);
+        return;
+    }
     start_queued(sp, loop_now_ns(sp->lp));
 }
 
 size_t
 spawner_running(const struct spawner *sp)
 {
+    if (sp->rm != NULL)
+        return spawn_remote_running(sp);
     return sp->running.n;
 }
 
 size_t
 spawner_queued(const struct spawner *sp)
 {
+    if (sp->rm != NULL)
+        return spawn_remote_queued(sp);
     return sp->queued.n;
 }
 
@@ -702,6 +814,10 @@ spawner_sigchld(struct spawner *sp)
     struct spawn_job *j = sp->running.head;
     int64_t now = loop_now_ns(sp->lp);
 
+    if (sp->rm != NULL) {
+        spawn_remote_sigchld(sp);
+        return;
+    }
     while (j != NULL) {
         struct spawn_job *next = j->next;
         if (j->pidfd < 0)
@@ -713,6 +829,10 @@ spawner_sigchld(struct spawner *sp)
 void
 spawner_signal_all(struct spawner *sp, int sig)
 {
+    if (sp->rm != NULL) {
+        spawn_remote_signal_all(sp, sig);
+        return;
+    }
     for (struct spawn_job *j = sp->running.head; j != NULL; j = j->next)
         if (kill(-j->pid, sig) < 0 && errno != ESRCH)
             log_warn("%s: signal %d to group %d", j->label, sig, (int)j->pid);
@@ -735,6 +855,8 @@ spawner_free(struct spawner *sp)
 {
     if (sp == NULL)
         return;
+    if (sp->rm != NULL)
+        spawn_remote_free(sp);
     spawner_signal_all(sp, SIGKILL);
     for (struct spawn_job *j = sp->running.head; j != NULL; j = j->next) {
         siginfo_t si;
@@ -744,5 +866,8 @@ spawner_free(struct spawner *sp)
     drop_list(sp, &sp->queued);
     drop_list(sp, &sp->running);
     drop_list(sp, &sp->failed);
+    loop_timer_cancel(sp->lp, &sp->hold_timer);
+    if (sp->loadavg_fd >= 0)
+        (void)close(sp->loadavg_fd);
     free(sp);
 }

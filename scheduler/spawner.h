@@ -14,6 +14,13 @@
  * timed-out leader exits, what is left of its group gets SIGKILL.
  * maxprocs caps the children alive at once; excess jobs wait in FIFO
  * order (priority jobs, i.e. alerts, go first).
+ *
+ * spawner_new_helper() gives the same API served by a spawn helper: a
+ * small process forked at start-up that does the forking, waiting and
+ * output capture and talks to mond over a socket (spawn_remote.c), so
+ * the cost of creating processes is not paid by mond's event loop.  If
+ * the helper dies it is restarted; jobs it had are reported with
+ * result.lost.
  */
 #ifndef MOND_SPAWNER_H
 #define MOND_SPAWNER_H
@@ -40,6 +47,9 @@ struct spawn_result {
     bool signaled;              /* killed by termsig */
     int termsig;
     bool timed_out;             /* passed its deadline and was killed */
+    bool lost;                  /* no result: the spawn helper died while
+                                 * the job was with it (nothing is known
+                                 * about the run; callers retry) */
     int64_t timeout_ms;
     const char *output;         /* captured stdout+stderr, NUL-terminated;
                                  * borrowed for the callback only */
@@ -52,6 +62,8 @@ struct spawn_result {
  * after the callback returns. */
 typedef void (*spawn_done_cb)(void *arg, const struct spawn_result *r,
                               int64_t now_ns);
+/* Called once the child runs (pid known); optional. */
+typedef void (*spawn_started_cb)(void *arg, pid_t pid);
 
 struct spawn_req {
     const char *label;          /* subject of log lines, e.g. "web/http" */
@@ -65,10 +77,16 @@ struct spawn_req {
     size_t output_max;          /* 0 = SPAWN_OUTPUT_MAX_DEFAULT */
     bool priority;              /* queue ahead of non-priority jobs */
     spawn_done_cb done;         /* may be NULL */
+    spawn_started_cb started;   /* may be NULL */
     void *arg;
 };
 
 struct spawner *spawner_new(struct loop *lp);
+/* The same, served by a spawn helper process; falls back to
+ * spawner_new()'s in-process spawner (logged) if it cannot be started. */
+struct spawner *spawner_new_helper(struct loop *lp);
+/* The helper's pid, or 0 when children are forked by mond itself. */
+pid_t spawner_helper_pid(const struct spawner *sp);
 /* Kill every child's group (SIGKILL), drop queued jobs without calling
  * back, free everything. */
 void spawner_free(struct spawner *sp);
@@ -77,6 +95,12 @@ void spawner_set_maxprocs(struct spawner *sp, int maxprocs);  /* 0 = no cap */
 /* Children alive and jobs waiting. */
 size_t spawner_running(const struct spawner *sp);
 size_t spawner_queued(const struct spawner *sp);
+/* Times the overload guard held ordinary jobs back (see spawn.c). */
+uint64_t spawner_holds(const struct spawner *sp);
+/* The overload guard's decision: hold an ordinary job when mond has at
+ * least ncpu fresh children and more than 2 x ncpu tasks are runnable
+ * on the machine (runnable < 0: unknown, never hold).  Pure. */
+bool spawn_guard_holds(int ncpu, size_t fresh, long runnable);
 
 /* Queue or start a job; everything in req is copied.  Never fails: a
  * program that cannot be started is reported through done() (with
@@ -87,6 +111,9 @@ struct spawn_job *spawn_submit(struct spawner *sp, const struct spawn_req *req);
 /* Forget the callback of a job (its owner is going away).  A running
  * child is left to finish under its deadline; a queued job is dropped. */
 void spawn_detach(struct spawn_job *job);
+
+/* The child's pid while it runs (mon's "list pids"); 0 while queued. */
+pid_t spawn_job_pid(const struct spawn_job *job);
 
 /* SIGCHLD fallback when pidfds are not available: check every child. */
 void spawner_sigchld(struct spawner *sp);

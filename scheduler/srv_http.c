@@ -172,6 +172,7 @@ snap_build(struct srv_http *h, struct snap *sn)
     s->history = sn->history;
     s->health.children_running = spawner_running(h->sp);
     s->health.children_queued = spawner_queued(h->sp);
+    s->health.spawn_holds = spawner_holds(h->sp);
     s->health.spool_depth = h->aq != NULL ? (long)alertq_pending(h->aq) : -1;
     s->health.reload_ok = h->reload_ok;
     s->health.reload_wall_ms = h->reload_wall_ms;

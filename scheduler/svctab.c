@@ -291,6 +291,16 @@ monitor_done(void *arg, const struct spawn_result *r, int64_t now_ns)
                         ? xstrdup(rt->st.last_summary) : NULL;
 
     rt->job = NULL;
+    if (r->lost) {
+        /* mond's spawn helper died under this run: nothing is known of
+         * it, so no state changes; run it again soon. */
+        log_warnx("%s: result lost (spawn helper died), checking again",
+                  rt->label);
+        free(old_summary);
+        schedule_after(rt, now_ns, 1000);
+        return;
+    }
+    rt->last_duration_ms = r->duration_ms;
     memset(&cr, 0, sizeof cr);
     if (r->spawn_errno != 0) {
         text = xasprintf("could not run: %s: %s", rt->svc->monitor_argv[0],
@@ -327,6 +337,8 @@ monitor_done(void *arg, const struct spawn_result *r, int64_t now_ns)
 
     decision_init(&d);
     decide_result(rt->svc, &rt->st, &cr, &f, false, &d);
+    if (cr.exit_status != 0)
+        svctab_failhist_note(rt, summary, now_wall_ms);
     log_debug("%s: exit %d after %lldms: %s", rt->label, cr.exit_status,
               (long long)r->duration_ms, summary);
     svctab_after_decision(rt, &d, old, old_first_fail, old_summary,
@@ -450,9 +462,11 @@ monitor_run(struct svc_rt *rt, int64_t now_ns)
              : svc->alertdepend_expr != NULL ? svc->alertdepend_expr
              : svc->monitordepend_expr != NULL ? svc->monitordepend_expr
              : svc->hostdepend_expr;
-    if (anydep != NULL)
+    if (anydep != NULL) {
+        rt->depstatus = dep_holds(s, anydep, 0, rt->label) ? 1 : 0;
         spawn_vec_setenv(&env, "MON_DEPEND_STATUS",
-                         dep_holds(s, anydep, 0, rt->label) ? "1" : "0");
+                         rt->depstatus ? "1" : "0");
+    }
 
     memset(&req, 0, sizeof req);
     req.label = rt->label;
@@ -484,6 +498,11 @@ due_fired(struct loop *lp, void *arg, int64_t now_ns)
     (void)lp;
     if (rt->s->stopped)
         return;
+    if (rt->s->paused) {
+        /* mon's "stop": the check waits for "start" */
+        rt->held = true;
+        return;
+    }
     /* The timer was due at rt->due.due_ns; how late we are is a health
      * figure of the scheduler. */
     rt->lateness_ns = now_ns > rt->due.due_ns ? now_ns - rt->due.due_ns : 0;
@@ -526,6 +545,8 @@ rt_new(struct svctab *s, const struct watch *w, const struct service *svc)
     rt->label = xasprintf("%s/%s", w->name, svc->name);
     svc_state_init(&rt->st, svc);
     loop_timer_init(&rt->due, due_fired, rt);
+    rt->last_duration_ms = -1;
+    rt->depstatus = -1;
     rt->state_since_wall_ms = loop_now_wall_ms(s->lp);
     return rt;
 }
@@ -551,6 +572,8 @@ svctab_new(struct loop *lp, struct spawner *sp, struct alertq *aq)
     s->sp = sp;
     s->aq = aq;
     s->hist = histlog_new();
+    s->failhist = histlog_new();
+    histlog_set_length(s->failhist, HISTLOG_LENGTH_DEFAULT + 1);
     s->rand_state = (unsigned)loop_clock_mono_ns() ^ (unsigned)getpid() ^
                     0x9e3779b9u;
     if (s->rand_state == 0)
@@ -567,6 +590,7 @@ svctab_free(struct svctab *s)
         rt_free(s, s->svcs[i]);
     free(s->svcs);
     histlog_free(s->hist);
+    histlog_free(s->failhist);
     for (size_t i = 0; i < s->ndis_hosts; i++) {
         free(s->dis_hosts[i].group);
         free(s->dis_hosts[i].host);
@@ -913,6 +937,53 @@ svctab_unack(struct svctab *s, size_t i)
     }
     decide_unack(&s->svcs[i]->st);
     return 0;
+}
+
+void
+svctab_set_paused(struct svctab *s, bool paused)
+{
+    int64_t now_ns = loop_now_ns(s->lp);
+
+    if (paused == s->paused)
+        return;
+    s->paused = paused;
+    s->paused_wall_ms = paused ? loop_now_wall_ms(s->lp) : 0;
+    log_info("scheduler %s", paused ? "stopped" : "started");
+    if (paused)
+        return;
+    for (size_t i = 0; i < s->nsvcs; i++) {
+        struct svc_rt *rt = s->svcs[i];
+
+        if (rt->held && rt->job == NULL)
+            schedule_at(rt, now_ns);
+        rt->held = false;
+    }
+}
+
+int64_t
+svctab_paused_since_wall_ms(const struct svctab *s)
+{
+    return s->paused ? s->paused_wall_ms : 0;
+}
+
+long
+svctab_monitor_pid(const struct svctab *s, size_t i)
+{
+    if (i >= s->nsvcs || s->svcs[i]->job == NULL)
+        return 0;
+    return (long)spawn_job_pid(s->svcs[i]->job);
+}
+
+int64_t
+svctab_monitor_duration_ms(const struct svctab *s, size_t i)
+{
+    return i < s->nsvcs ? s->svcs[i]->last_duration_ms : -1;
+}
+
+int
+svctab_depstatus(const struct svctab *s, size_t i)
+{
+    return i < s->nsvcs ? s->svcs[i]->depstatus : -1;
 }
 
 void

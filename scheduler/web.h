@@ -134,6 +134,7 @@ struct web_svc {
 
 struct web_health {
     size_t children_running, children_queued;
+    uint64_t spawn_holds;       /* overload guard holds so far */
     long spool_depth;           /* -1 = unknown */
     bool reload_ok;             /* the last reload (true if none yet) */
     int64_t reload_wall_ms;     /* the last reload attempt, 0 = none */

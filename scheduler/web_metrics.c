@@ -207,6 +207,10 @@ web_metrics(const struct web_snapshot *snap)
     family(&b, "mond_children_queued", "gauge",
            "Jobs waiting for a free slot (maxprocs).");
     web_buf_printf(&b, "mond_children_queued %zu\n", h->children_queued);
+    family(&b, "mond_spawn_holds_total", "counter",
+           "Times the overload guard held checks back (CPUs saturated).");
+    web_buf_printf(&b, "mond_spawn_holds_total %llu\n",
+                   (unsigned long long)h->spawn_holds);
     if (h->spool_depth >= 0) {
         family(&b, "mond_spool_depth", "gauge",
                "Alerts in the spool, not yet delivered.");

@@ -190,6 +190,7 @@ def test_metrics(failing):
         in text
     assert "mond_config_last_reload_successful 1" in text
     assert re.search(r"^mond_children_running \d+$", text, re.M)
+    assert re.search(r"^mond_spawn_holds_total \d+$", text, re.M)
     inf = re.search(r'^mond_check_lateness_seconds_bucket\{le="\+Inf"\} (\d+)$',
                     text, re.M)
     count = re.search(r"^mond_check_lateness_seconds_count (\d+)$", text, re.M)

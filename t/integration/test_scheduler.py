@@ -775,3 +775,73 @@ def test_dash_f_forks_into_the_background_as_mon(mond):
         wait_until(lambda: not os.path.exists(f"/proc/{pid}") or
                    open(f"/proc/{pid}/stat").read().split()[2] == "Z",
                    what="the daemon to stop")
+
+
+def spawn_helper_of(pid):
+    """The pid of mond's spawn helper (its child named mond-spawn)."""
+    with open(f"/proc/{pid}/task/{pid}/children") as f:
+        kids = f.read().split()
+    for k in kids:
+        try:
+            with open(f"/proc/{k}/comm") as f:
+                if f.read().strip() == "mond-spawn":
+                    return int(k)
+        except FileNotFoundError:
+            pass
+    return None
+
+
+def test_spawn_helper_death_loses_no_check_and_sends_no_alert(mond):
+    # A failing monitor that is mid-run when the helper is killed: that run
+    # is lost (no state change, no alert), its process group is killed,
+    # a new helper takes over, the check runs again and alerts once.
+    mond.write("mon.d/slow.monitor", textwrap.dedent(f"""\
+        #!/bin/sh
+        echo $$ >> {mond.path("slow.pids")}
+        sleep 3
+        echo "slow failed"
+        exit 1
+        """), mode=0o755)
+    mond.config(f"""
+        hostgroup g h1
+
+        watch g
+            service slow
+                interval 1s
+                monitor_timeout 20s
+                monitor slow.monitor
+                period wd {{Sun-Sat}}
+                    alert rec.alert {mond.rec}
+                    alertevery 1h
+        """)
+    proc = mond.start()
+    helper = wait_until(lambda: spawn_helper_of(proc.pid), timeout=10,
+                        what="the spawn helper")
+    def first_pid():
+        try:
+            with open(mond.path("slow.pids")) as f:
+                words = f.read().split()
+        except FileNotFoundError:
+            return None
+        return int(words[0]) if words else None
+    first = wait_until(first_pid, timeout=10, what="the first run")
+    os.kill(helper, signal.SIGKILL)
+    mond.wait_log("spawn helper pid %d" % helper)
+    mond.wait_log("g/slow: result lost (spawn helper died), checking again")
+
+    def gone():
+        try:
+            with open(f"/proc/{first}/status") as f:
+                return "State:\tZ" in f.read()
+        except FileNotFoundError:
+            return True
+    wait_until(gone, timeout=10, what=f"the orphaned monitor {first} killed")
+    new = wait_until(lambda: spawn_helper_of(proc.pid), timeout=10,
+                     what="a new spawn helper")
+    assert new != helper
+    # The lost run sent nothing; the next run fails and alerts, once.
+    recs = mond.wait_records(1, timeout=20)
+    assert recs[0]["stdin"] == "slow failed\n"
+    assert len(open(mond.path("slow.pids")).read().split()) >= 2
+    assert proc.poll() is None
+    assert len(mond.records()) == 1

@@ -2,8 +2,13 @@
  * test_spawn.c — the process runner with real children: output bound,
  * failed spawns as results, deadlines, stdin, clean environment,
  * maxprocs queueing.  Each case runs a loop until its jobs are done.
+ * Every case runs twice: with the in-process spawner and with the spawn
+ * helper (spawn_remote.c), which must behave the same; then the helper's
+ * own cases (its death, its exit with mond) and the overload guard.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <sys/wait.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -19,6 +24,18 @@
 #include "loop.h"
 #include "spawner.h"
 #include "xalloc.h"
+
+static bool use_helper;
+
+static struct spawner *
+new_spawner(struct loop *lp)
+{
+    struct spawner *sp = use_helper ? spawner_new_helper(lp)
+                                    : spawner_new(lp);
+
+    assert_int_equal(spawner_helper_pid(sp) > 0, use_helper);
+    return sp;
+}
 
 struct got {
     int n;
@@ -91,7 +108,7 @@ static void
 test_output_bound(void **state)
 {
     struct loop *lp = loop_new(NULL, NULL);
-    struct spawner *sp = spawner_new(lp);
+    struct spawner *sp = new_spawner(lp);
     struct got g = { 0 };
 
     (void)state;
@@ -112,7 +129,7 @@ static void
 test_env_and_stderr(void **state)
 {
     struct loop *lp = loop_new(NULL, NULL);
-    struct spawner *sp = spawner_new(lp);
+    struct spawner *sp = new_spawner(lp);
     struct got g = { 0 };
 
     (void)state;
@@ -132,7 +149,7 @@ static void
 test_spawn_failure_is_a_result(void **state)
 {
     struct loop *lp = loop_new(NULL, NULL);
-    struct spawner *sp = spawner_new(lp);
+    struct spawner *sp = new_spawner(lp);
     struct got g = { 0 };
     char *argv[] = { "nope", NULL };
     char *envp[] = { NULL };
@@ -156,7 +173,7 @@ static void
 test_deadline_kills_group(void **state)
 {
     struct loop *lp = loop_new(NULL, NULL);
-    struct spawner *sp = spawner_new(lp);
+    struct spawner *sp = new_spawner(lp);
     struct got g = { 0 };
 
     (void)state;
@@ -177,7 +194,7 @@ static void
 test_stdin_fed(void **state)
 {
     struct loop *lp = loop_new(NULL, NULL);
-    struct spawner *sp = spawner_new(lp);
+    struct spawner *sp = new_spawner(lp);
     struct got g = { 0 };
     char *argv[] = { "wc", "-c", NULL };
     char *envp[] = { NULL };
@@ -204,20 +221,174 @@ static void
 test_maxprocs_queues(void **state)
 {
     struct loop *lp = loop_new(NULL, NULL);
-    struct spawner *sp = spawner_new(lp);
+    struct spawner *sp = new_spawner(lp);
     struct got g = { 0 };
 
     (void)state;
     spawner_set_maxprocs(sp, 1);
     sh(sp, &g, "sleep 0.2; echo one", 0, 0);
     sh(sp, &g, "echo two", 0, 0);
-    assert_int_equal(spawner_running(sp), 1);
-    assert_int_equal(spawner_queued(sp), 1);
+    if (use_helper) {
+        /* Both are with the helper; which one runs is its business. */
+        assert_int_equal(spawner_running(sp) + spawner_queued(sp), 2);
+    } else {
+        assert_int_equal(spawner_running(sp), 1);
+        assert_int_equal(spawner_queued(sp), 1);
+    }
     run_until(lp, &g, 2);
     assert_string_equal(g.out[0], "one\n");
     assert_string_equal(g.out[1], "two\n");
     got_fini(&g);
     spawner_free(sp);
+    loop_free(lp);
+}
+
+static void
+test_guard_decision(void **state)
+{
+    (void)state;
+    /* Fewer fresh children than CPUs: never held, whatever the load. */
+    assert_false(spawn_guard_holds(2, 0, 100));
+    assert_false(spawn_guard_holds(2, 1, 100));
+    /* Enough fresh children: held only while the CPUs are oversubscribed
+     * (more than 2 x ncpu runnable). */
+    assert_false(spawn_guard_holds(2, 2, 4));
+    assert_true(spawn_guard_holds(2, 2, 5));
+    assert_true(spawn_guard_holds(2, 50, 60));
+    /* Load unknown: never held. */
+    assert_false(spawn_guard_holds(2, 50, -1));
+    /* A bogus CPU count counts as one. */
+    assert_true(spawn_guard_holds(0, 1, 3));
+    assert_false(spawn_guard_holds(0, 1, 2));
+}
+
+struct started {
+    pid_t pid;
+    int n;
+};
+
+static void
+on_started(void *arg, pid_t pid)
+{
+    struct started *st = arg;
+
+    st->pid = pid;
+    st->n++;
+}
+
+static void
+stop_soon(struct loop *lp, void *arg, int64_t now_ns)
+{
+    (void)arg;
+    (void)now_ns;
+    loop_stop(lp);
+}
+
+/* Run the loop for ms milliseconds. */
+static void
+run_for(struct loop *lp, int ms)
+{
+    struct loop_timer t;
+
+    loop_timer_init(&t, stop_soon, NULL);
+    loop_timer_arm(lp, &t, loop_clock_mono_ns() + ms * 1000000LL);
+    assert_int_equal(loop_run(lp), 0);
+}
+
+static bool
+pid_gone(pid_t pid)
+{
+    return kill(pid, 0) < 0 && errno == ESRCH;
+}
+
+/* Wait up to 5 s for pid to vanish (init reaps orphans on its own time). */
+static bool
+wait_gone(pid_t pid)
+{
+    for (int i = 0; i < 500 && !pid_gone(pid); i++)
+        usleep(10000);
+    return pid_gone(pid);
+}
+
+static void
+test_helper_death_loses_and_restarts(void **state)
+{
+    struct loop *lp = loop_new(NULL, NULL);
+    struct spawner *sp = spawner_new_helper(lp);
+    struct got g = { 0 };
+    struct started st = { 0 };
+    char *argv[] = { "sleep", "30", NULL };
+    char *envp[] = { NULL };
+    struct spawn_req req = {
+        .label = "sleeper", .path = "/bin/sleep", .argv = argv,
+        .envp = envp, .done = on_done, .started = on_started, .arg = &st,
+    };
+    pid_t helper = spawner_helper_pid(sp), helper2;
+
+    (void)state;
+    assert_true(helper > 0);
+    req.arg = &g;
+    req.started = NULL;
+    spawn_submit(sp, &req);
+    /* A job with a started callback; the pid shows within the lazy
+     * delay of STARTED frames. */
+    {
+        struct spawn_req r2 = req;
+        struct spawn_job *j;
+
+        r2.done = NULL;
+        r2.started = on_started;
+        r2.arg = &st;
+        j = spawn_submit(sp, &r2);
+        run_for(lp, 300);
+        assert_int_equal(st.n, 1);
+        assert_true(st.pid > 0);
+        assert_int_equal(spawn_job_pid(j), st.pid);
+        assert_int_equal(spawner_running(sp), 2);
+    }
+    assert_int_equal(kill(helper, SIGKILL), 0);
+    run_until(lp, &g, 1);
+    assert_true(g.r[0].lost);
+    assert_false(g.r[0].exited);
+    /* The orphaned sleeper's group was killed. */
+    assert_true(wait_gone(st.pid));
+    /* A new helper took over and runs jobs. */
+    helper2 = spawner_helper_pid(sp);
+    assert_true(helper2 > 0);
+    assert_int_not_equal(helper2, helper);
+    assert_int_equal(spawner_running(sp) + spawner_queued(sp), 0);
+    sh(sp, &g, "echo after", 0, 0);
+    run_until(lp, &g, 2);
+    assert_string_equal(g.out[1], "after\n");
+    assert_false(g.r[1].lost);
+    got_fini(&g);
+    spawner_free(sp);
+    loop_free(lp);
+}
+
+static void
+test_helper_ends_children_with_mond(void **state)
+{
+    struct loop *lp = loop_new(NULL, NULL);
+    struct spawner *sp = spawner_new_helper(lp);
+    struct started st = { 0 };
+    char *argv[] = { "sleep", "30", NULL };
+    char *envp[] = { NULL };
+    struct spawn_req req = {
+        .label = "sleeper", .path = "/bin/sleep", .argv = argv,
+        .envp = envp, .started = on_started, .arg = &st,
+    };
+    pid_t helper = spawner_helper_pid(sp);
+
+    (void)state;
+    spawn_submit(sp, &req);
+    run_for(lp, 300);
+    assert_true(st.pid > 0);
+    /* spawner_free (mond stopping) closes the socket: the helper kills
+     * and reaps its children and exits, and is reaped. */
+    spawner_free(sp);
+    assert_true(wait_gone(st.pid));
+    assert_true(pid_gone(helper));
     loop_free(lp);
 }
 
@@ -233,6 +404,19 @@ main(void)
         cmocka_unit_test(test_maxprocs_queues),
     };
 
+    const struct CMUnitTest helper_tests[] = {
+        cmocka_unit_test(test_guard_decision),
+        cmocka_unit_test(test_helper_death_loses_and_restarts),
+        cmocka_unit_test(test_helper_ends_children_with_mond),
+    };
+    int failed;
+
     (void)log_init(true, NULL);
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    failed = cmocka_run_group_tests_name("in-process spawner", tests, NULL,
+                                         NULL);
+    use_helper = true;
+    failed += cmocka_run_group_tests_name("spawn helper", tests, NULL, NULL);
+    failed += cmocka_run_group_tests_name("spawn helper only", helper_tests,
+                                          NULL, NULL);
+    return failed;
 }

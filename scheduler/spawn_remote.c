@@ -1,0 +1,1041 @@
+/*
+ * spawn_remote.c — the spawner API served by a spawn helper process.
+ *
+ * Creating a process costs its parent far more than anything else mond
+ * does per check (copy_process, the fd table copy, a kernel stack to
+ * clear; on a 2-CPU VM 150-300 us), and while a vfork child has not yet
+ * exec'ed the parent's loop stands still.  So, like Nagios 4's core
+ * workers, mond forks one small helper at start-up and lets it do the
+ * forking: mond sends START frames over a socketpair, the helper runs
+ * spawn.c's ordinary in-process spawner (pidfds, bounded output,
+ * deadlines, maxprocs, the overload guard) in its own loop and answers
+ * STARTED (pid) and DONE (status and output).  The helper has a handful
+ * of fds, so its forks are cheap, and it runs on the other CPU while
+ * mond schedules.
+ *
+ * Frames, host byte order (both ends are the same binary):
+ *   u32 length of what follows, u8 type, payload.
+ *   mond -> helper: START, SIGNAL (all children), MAXPROCS, CANCEL (a
+ *   queued job); helper -> mond: STARTED, DONE, CANCELLED.
+ * Jobs are named by a 64-bit id: slot in mond's table | generation << 32.
+ *
+ * If the helper dies (EOF on the socket), the process groups of the jobs
+ * it had are killed, a new helper is started, and those jobs are reported
+ * with result.lost so callers retry; after HELPER_DEATHS_MAX deaths in
+ * HELPER_DEATH_WINDOW_S mond gives up on helpers and forks itself.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "loop.h"
+#include "spawn_int.h"
+#include "xalloc.h"
+
+enum {
+    MSG_START = 1, MSG_SIGNAL = 2, MSG_MAXPROCS = 3, MSG_CANCEL = 4,
+    MSG_STARTED = 11, MSG_DONE = 12, MSG_CANCELLED = 13
+};
+
+#define FRAME_MAX (512u << 20)          /* sanity bound on one frame */
+#define READ_CHUNK 65536
+#define HELPER_DEATHS_MAX 5
+#define HELPER_DEATH_WINDOW_S 60
+#define HELPER_LAZY_MS 5                /* STARTED frames may wait this */
+
+/* ---- byte buffers and frames ---- */
+
+struct buf {
+    char *p;
+    size_t len, off, cap;       /* data is p[off..len) */
+};
+
+static void
+buf_put(struct buf *b, const void *d, size_t n)
+{
+    xgrow((void **)&b->p, &b->cap, b->len + n, 1);
+    memcpy(b->p + b->len, d, n);
+    b->len += n;
+}
+
+static void
+put_u8(struct buf *b, uint8_t v)
+{
+    buf_put(b, &v, sizeof v);
+}
+
+static void
+put_u32(struct buf *b, uint32_t v)
+{
+    buf_put(b, &v, sizeof v);
+}
+
+static void
+put_u64(struct buf *b, uint64_t v)
+{
+    buf_put(b, &v, sizeof v);
+}
+
+static void
+put_i64(struct buf *b, int64_t v)
+{
+    buf_put(b, &v, sizeof v);
+}
+
+static void
+put_bytes(struct buf *b, const char *s, size_t n)
+{
+    put_u64(b, n);
+    buf_put(b, s, n);
+}
+
+static void
+put_str(struct buf *b, const char *s)
+{
+    put_bytes(b, s != NULL ? s : "", s != NULL ? strlen(s) : 0);
+}
+
+static void
+put_strv(struct buf *b, char *const *v)
+{
+    uint32_t n = 0;
+
+    while (v != NULL && v[n] != NULL)
+        n++;
+    put_u32(b, n);
+    for (uint32_t i = 0; i < n; i++)
+        put_str(b, v[i]);
+}
+
+/* Start a frame; returns where its length goes (filled by frame_end). */
+static size_t
+frame_begin(struct buf *b, uint8_t type)
+{
+    size_t at = b->len;
+
+    put_u32(b, 0);
+    put_u8(b, type);
+    return at;
+}
+
+static void
+frame_end(struct buf *b, size_t at)
+{
+    uint32_t n = (uint32_t)(b->len - at - sizeof(uint32_t));
+
+    memcpy(b->p + at, &n, sizeof n);
+}
+
+/* A reader over one frame's payload; any overrun sets bad. */
+struct rd {
+    const char *p;
+    size_t n;
+    bool bad;
+};
+
+static void
+get(struct rd *r, void *d, size_t n)
+{
+    if (r->bad || r->n < n) {
+        r->bad = true;
+        memset(d, 0, n);
+        return;
+    }
+    memcpy(d, r->p, n);
+    r->p += n;
+    r->n -= n;
+}
+
+static uint8_t
+get_u8(struct rd *r)
+{
+    uint8_t v;
+
+    get(r, &v, sizeof v);
+    return v;
+}
+
+static uint32_t
+get_u32(struct rd *r)
+{
+    uint32_t v;
+
+    get(r, &v, sizeof v);
+    return v;
+}
+
+static uint64_t
+get_u64(struct rd *r)
+{
+    uint64_t v;
+
+    get(r, &v, sizeof v);
+    return v;
+}
+
+static int64_t
+get_i64(struct rd *r)
+{
+    int64_t v;
+
+    get(r, &v, sizeof v);
+    return v;
+}
+
+/* Borrow n bytes of the frame (not NUL-terminated); NULL if short. */
+static const char *
+get_bytes(struct rd *r, size_t *len)
+{
+    uint64_t n = get_u64(r);
+    const char *p;
+
+    if (r->bad || n > r->n) {
+        r->bad = true;
+        *len = 0;
+        return NULL;
+    }
+    p = r->p;
+    r->p += n;
+    r->n -= n;
+    *len = (size_t)n;
+    return p;
+}
+
+static char *
+get_str(struct rd *r)
+{
+    size_t n;
+    const char *p = get_bytes(r, &n);
+
+    return p != NULL ? xstrndup(p, n) : xstrdup("");
+}
+
+static char **
+get_strv(struct rd *r)
+{
+    uint32_t n = get_u32(r);
+    char **v;
+
+    if (r->bad || n > r->n) {       /* each string takes >= 8 bytes */
+        r->bad = true;
+        n = 0;
+    }
+    v = xcalloc((size_t)n + 1, sizeof *v);
+    for (uint32_t i = 0; i < n; i++)
+        v[i] = get_str(r);
+    return v;
+}
+
+/* Write what b holds to fd; 0 when all is written or the rest must wait
+ * for EPOLLOUT, -1 on a dead peer. */
+static int
+buf_flush(struct buf *b, int fd)
+{
+    while (b->off < b->len) {
+        ssize_t n = send(fd, b->p + b->off, b->len - b->off, MSG_NOSIGNAL);
+
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN)
+                return 0;
+            return -1;
+        }
+        b->off += (size_t)n;
+    }
+    b->off = b->len = 0;
+    return 0;
+}
+
+/* Read what fd has into b.  1 at EOF, -1 on error, else 0. */
+static int
+buf_fill(struct buf *b, int fd)
+{
+    for (;;) {
+        ssize_t n;
+
+        if (b->off > 0 && b->off == b->len)
+            b->off = b->len = 0;
+        xgrow((void **)&b->p, &b->cap, b->len + READ_CHUNK, 1);
+        n = recv(fd, b->p + b->len, b->cap - b->len, 0);
+        if (n == 0)
+            return 1;
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return errno == EAGAIN ? 0 : -1;
+        }
+        b->len += (size_t)n;
+    }
+}
+
+/* The next whole frame in b: its type and payload; false if none yet.
+ * *bad is set for a frame longer than FRAME_MAX. */
+static bool
+next_frame(struct buf *b, uint8_t *type, struct rd *r, bool *bad)
+{
+    uint32_t n;
+
+    *bad = false;
+    if (b->len - b->off < sizeof n + 1)
+        goto compact;
+    memcpy(&n, b->p + b->off, sizeof n);
+    if (n < 1 || n > FRAME_MAX) {
+        *bad = true;
+        return false;
+    }
+    if (b->len - b->off < sizeof n + n)
+        goto compact;
+    *type = (uint8_t)b->p[b->off + sizeof n];
+    r->p = b->p + b->off + sizeof n + 1;
+    r->n = n - 1;
+    r->bad = false;
+    b->off += sizeof n + n;
+    return true;
+compact:
+    if (b->off > 0) {
+        memmove(b->p, b->p + b->off, b->len - b->off);
+        b->len -= b->off;
+        b->off = 0;
+    }
+    return false;
+}
+
+/* ======== the helper process ======== */
+
+struct hjob {
+    struct helper *h;
+    uint64_t rid;
+    struct spawn_job *job;
+    struct hjob *prev, *next;
+};
+
+struct helper {
+    struct loop *lp;
+    struct spawner *sp;
+    int fd;
+    struct loop_io io;
+    bool out_watched;
+    struct buf in, out;
+    struct hjob *jobs;
+    struct loop_timer lazy;     /* flushes STARTED frames left waiting */
+};
+
+static void
+helper_flush(struct helper *h)
+{
+    loop_timer_cancel(h->lp, &h->lazy);
+    if (buf_flush(&h->out, h->fd) < 0) {
+        loop_stop(h->lp);               /* mond is gone */
+        return;
+    }
+    if ((h->out.len > 0) != h->out_watched) {
+        h->out_watched = h->out.len > 0;
+        (void)loop_io_mod(h->lp, &h->io,
+                          EPOLLIN | (h->out_watched ? EPOLLOUT : 0));
+    }
+}
+
+static void
+hjob_unlink(struct hjob *hj)
+{
+    struct helper *h = hj->h;
+
+    if (hj->prev != NULL)
+        hj->prev->next = hj->next;
+    else
+        h->jobs = hj->next;
+    if (hj->next != NULL)
+        hj->next->prev = hj->prev;
+    free(hj);
+}
+
+static void
+helper_started(void *arg, pid_t pid)
+{
+    struct hjob *hj = arg;
+    struct helper *h = hj->h;
+    size_t at = frame_begin(&h->out, MSG_STARTED);
+
+    put_u64(&h->out, hj->rid);
+    put_i64(&h->out, pid);
+    put_u64(&h->out, spawner_holds(h->sp));
+    frame_end(&h->out, at);
+    /* Not sent at once: most checks end within milliseconds, and their
+     * DONE carries this frame along, which spares mond a wake-up per
+     * check.  A child still running HELPER_LAZY_MS later is reported
+     * then. */
+    if (!h->lazy.armed)
+        loop_timer_arm(h->lp, &h->lazy,
+                       loop_now_ns(h->lp) + HELPER_LAZY_MS * 1000000LL);
+}
+
+static void
+helper_lazy_flush(struct loop *lp, void *arg, int64_t now_ns)
+{
+    (void)lp;
+    (void)now_ns;
+    helper_flush(arg);
+}
+
+static void
+helper_done(void *arg, const struct spawn_result *r, int64_t now_ns)
+{
+    struct hjob *hj = arg;
+    struct helper *h = hj->h;
+    size_t at = frame_begin(&h->out, MSG_DONE);
+
+    (void)now_ns;
+    put_u64(&h->out, hj->rid);
+    put_i64(&h->out, r->pid);
+    put_i64(&h->out, r->spawn_errno);
+    put_u8(&h->out, r->exited);
+    put_i64(&h->out, r->exit_code);
+    put_u8(&h->out, r->signaled);
+    put_i64(&h->out, r->termsig);
+    put_u8(&h->out, r->timed_out);
+    put_i64(&h->out, r->timeout_ms);
+    put_u64(&h->out, r->output_total);
+    put_i64(&h->out, r->duration_ms);
+    put_u64(&h->out, spawner_holds(h->sp));
+    put_bytes(&h->out, r->output, r->output_len);
+    frame_end(&h->out, at);
+    hjob_unlink(hj);
+    helper_flush(h);
+}
+
+static void
+helper_start(struct helper *h, struct rd *r)
+{
+    struct hjob *hj = xcalloc(1, sizeof *hj);
+    struct spawn_req req;
+    char *label, *path, **argv, **envp;
+    const char *input;
+    size_t input_len;
+
+    memset(&req, 0, sizeof req);
+    hj->h = h;
+    hj->rid = get_u64(r);
+    req.timeout_ms = get_i64(r);
+    req.output_max = (size_t)get_u64(r);
+    req.priority = get_u8(r) != 0;
+    req.has_input = get_u8(r) != 0;
+    label = get_str(r);
+    path = get_str(r);
+    argv = get_strv(r);
+    envp = get_strv(r);
+    input = get_bytes(r, &input_len);
+    if (r->bad) {
+        log_warnx("spawn helper: malformed START frame dropped");
+        free(hj);
+    } else {
+        req.label = label;
+        req.path = path;
+        req.argv = argv;
+        req.envp = envp;
+        req.input = input;
+        req.input_len = input_len;
+        req.done = helper_done;
+        req.started = helper_started;
+        req.arg = hj;
+        hj->next = h->jobs;
+        if (h->jobs != NULL)
+            h->jobs->prev = hj;
+        h->jobs = hj;
+        hj->job = spawn_submit(h->sp, &req);
+    }
+    free(label);
+    free(path);
+    spawn_strv_free(argv);
+    spawn_strv_free(envp);
+}
+
+static void
+helper_cancel(struct helper *h, uint64_t rid)
+{
+    for (struct hjob *hj = h->jobs; hj != NULL; hj = hj->next) {
+        size_t at;
+
+        if (hj->rid != rid)
+            continue;
+        /* Running or failed jobs report DONE as usual. */
+        if (hj->job == NULL || hj->job->state != JOB_QUEUED)
+            return;
+        spawn_detach(hj->job);
+        at = frame_begin(&h->out, MSG_CANCELLED);
+        put_u64(&h->out, rid);
+        frame_end(&h->out, at);
+        hjob_unlink(hj);
+        helper_flush(h);
+        return;
+    }
+}
+
+static void
+helper_io(struct loop *lp, void *arg, uint32_t events, int64_t now_ns)
+{
+    struct helper *h = arg;
+    uint8_t type;
+    struct rd r;
+    bool bad;
+    int rc;
+
+    (void)now_ns;
+    if (events & EPOLLOUT)
+        helper_flush(h);
+    if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+        return;
+    rc = buf_fill(&h->in, h->fd);
+    while (next_frame(&h->in, &type, &r, &bad)) {
+        switch (type) {
+        case MSG_START:
+            helper_start(h, &r);
+            break;
+        case MSG_SIGNAL:
+            spawner_signal_all(h->sp, (int)get_i64(&r));
+            break;
+        case MSG_MAXPROCS:
+            spawner_set_maxprocs(h->sp, (int)get_i64(&r));
+            break;
+        case MSG_CANCEL:
+            helper_cancel(h, get_u64(&r));
+            break;
+        default:
+            break;
+        }
+    }
+    if (rc != 0 || bad)
+        loop_stop(lp);                  /* mond closed its end */
+}
+
+static void
+helper_signal(struct loop *lp, void *arg, int signo, int64_t now_ns)
+{
+    struct helper *h = arg;
+
+    (void)lp;
+    (void)now_ns;
+    /* SIGINT from a terminal or SIGTERM to the process group: mond
+     * decides when children stop; the helper goes when mond's end of the
+     * socket closes. */
+    if (signo == SIGCHLD)
+        spawner_sigchld(h->sp);
+}
+
+static __attribute__((noreturn)) void
+helper_main(int fd)
+{
+    struct helper h;
+
+    memset(&h, 0, sizeof h);
+    (void)prctl(PR_SET_NAME, "mond-spawn", 0, 0, 0);
+    h.fd = fd;
+    h.lp = loop_new(helper_signal, &h);
+    if (h.lp == NULL)
+        _exit(1);
+    h.sp = spawner_new(h.lp);
+    loop_timer_init(&h.lazy, helper_lazy_flush, &h);
+    if (loop_io_add(h.lp, &h.io, fd, EPOLLIN, helper_io, &h) < 0)
+        _exit(1);
+    (void)loop_run(h.lp);
+    /* mond is gone or stopping: kill and reap what is left. */
+    spawner_free(h.sp);
+    _exit(0);
+}
+
+/* ======== mond's side ======== */
+
+struct spawn_remote {
+    pid_t pid;
+    bool reaped;
+    int fd;
+    struct loop_io io;
+    bool out_watched;
+    struct buf in, out;
+    struct spawn_job **slots;
+    size_t nslots, slotcap;
+    size_t *freeslots;
+    size_t nfree, freecap;
+    uint32_t gen;
+    size_t nqueued, nrunning;
+    int maxprocs;
+    int deaths;
+    int64_t first_death_ns;
+};
+
+static void remote_io(struct loop *lp, void *arg, uint32_t events,
+                      int64_t now_ns);
+static void remote_died(struct spawner *sp, const char *why);
+
+/* Fork the helper; 0 or -1 (errno). */
+static int
+remote_fork(struct spawner *sp, struct spawn_remote *rm)
+{
+    int sv[2];
+    pid_t pid;
+
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0,
+                   sv) < 0)
+        return -1;
+    pid = fork();
+    if (pid < 0) {
+        int e = errno;
+
+        (void)close(sv[0]);
+        (void)close(sv[1]);
+        errno = e;
+        return -1;
+    }
+    if (pid == 0) {
+        /* The helper keeps stdin/stdout/stderr and its socket as fd 3,
+         * nothing else of mond's: its forks copy a tiny fd table. */
+        if (sv[1] != 3 && dup2(sv[1], 3) < 0)
+            _exit(1);
+        if (fcntl(3, F_SETFD, FD_CLOEXEC) < 0)
+            _exit(1);
+        (void)close_range(4, ~0U, 0);
+        helper_main(3);
+    }
+    (void)close(sv[1]);
+    rm->pid = pid;
+    rm->reaped = false;
+    rm->fd = sv[0];
+    rm->out_watched = false;
+    rm->in.off = rm->in.len = 0;
+    rm->out.off = rm->out.len = 0;
+    if (loop_io_add(sp->lp, &rm->io, rm->fd, EPOLLIN, remote_io, sp) < 0) {
+        int e = errno;
+
+        (void)close(rm->fd);
+        rm->fd = -1;
+        (void)kill(pid, SIGKILL);
+        (void)waitpid(pid, NULL, 0);
+        errno = e;
+        return -1;
+    }
+    if (rm->maxprocs > 0) {
+        size_t at = frame_begin(&rm->out, MSG_MAXPROCS);
+
+        put_i64(&rm->out, rm->maxprocs);
+        frame_end(&rm->out, at);
+    }
+    log_debug("spawn helper started, pid %d", (int)pid);
+    return 0;
+}
+
+int
+spawn_remote_start(struct spawner *sp)
+{
+    struct spawn_remote *rm = xcalloc(1, sizeof *rm);
+
+    rm->fd = -1;
+    if (remote_fork(sp, rm) < 0) {
+        log_warn("spawn helper");
+        free(rm);
+        return -1;
+    }
+    sp->rm = rm;
+    return 0;
+}
+
+pid_t
+spawner_helper_pid(const struct spawner *sp)
+{
+    return sp->rm != NULL ? sp->rm->pid : 0;
+}
+
+static void
+remote_flush(struct spawner *sp)
+{
+    struct spawn_remote *rm = sp->rm;
+
+    if (buf_flush(&rm->out, rm->fd) < 0) {
+        /* The helper is gone; the socket's HUP reaches remote_io, which
+         * handles the death outside of the caller's stack. */
+        rm->out.off = rm->out.len = 0;
+        return;
+    }
+    if ((rm->out.len > 0) != rm->out_watched) {
+        rm->out_watched = rm->out.len > 0;
+        (void)loop_io_mod(sp->lp, &rm->io,
+                          EPOLLIN | (rm->out_watched ? EPOLLOUT : 0));
+    }
+}
+
+static struct spawn_job *
+slot_get(struct spawn_remote *rm, uint64_t rid)
+{
+    size_t slot = (size_t)(rid & 0xffffffffu);
+
+    if (slot >= rm->nslots || rm->slots[slot] == NULL ||
+        rm->slots[slot]->rid != rid)
+        return NULL;
+    return rm->slots[slot];
+}
+
+static void
+slot_put(struct spawn_remote *rm, struct spawn_job *j)
+{
+    size_t slot;
+
+    if (rm->nfree > 0) {
+        slot = rm->freeslots[--rm->nfree];
+    } else {
+        xgrow((void **)&rm->slots, &rm->slotcap, rm->nslots + 1,
+              sizeof *rm->slots);
+        slot = rm->nslots++;
+    }
+    rm->slots[slot] = j;
+    j->rid = (uint64_t)++rm->gen << 32 | slot;
+}
+
+static void
+slot_release(struct spawn_remote *rm, struct spawn_job *j)
+{
+    size_t slot = (size_t)(j->rid & 0xffffffffu);
+
+    rm->slots[slot] = NULL;
+    xgrow((void **)&rm->freeslots, &rm->freecap, rm->nfree + 1,
+          sizeof *rm->freeslots);
+    rm->freeslots[rm->nfree++] = slot;
+    if (j->state == JOB_QUEUED)
+        rm->nqueued--;
+    else
+        rm->nrunning--;
+}
+
+static void
+remote_job_free(struct spawn_job *j)
+{
+    free(j->label);
+    free(j);
+}
+
+struct spawn_job *
+spawn_remote_submit(struct spawner *sp, const struct spawn_req *req)
+{
+    struct spawn_remote *rm = sp->rm;
+    struct spawn_job *j = xcalloc(1, sizeof *j);
+    size_t at;
+
+    j->sp = sp;
+    j->state = JOB_QUEUED;
+    j->label = xstrdup(req->label != NULL ? req->label : req->path);
+    j->timeout_ms = req->timeout_ms;
+    j->done = req->done;
+    j->started = req->started;
+    j->arg = req->arg;
+    j->pidfd = j->outfd = j->infd = -1;
+    slot_put(rm, j);
+    rm->nqueued++;
+
+    at = frame_begin(&rm->out, MSG_START);
+    put_u64(&rm->out, j->rid);
+    put_i64(&rm->out, req->timeout_ms);
+    put_u64(&rm->out, req->output_max);
+    put_u8(&rm->out, req->priority);
+    put_u8(&rm->out, req->has_input);
+    put_str(&rm->out, j->label);
+    put_str(&rm->out, req->path);
+    put_strv(&rm->out, req->argv);
+    put_strv(&rm->out, req->envp);
+    put_bytes(&rm->out, req->has_input ? req->input : "",
+              req->has_input ? req->input_len : 0);
+    frame_end(&rm->out, at);
+    remote_flush(sp);
+    return j;
+}
+
+void
+spawn_remote_detach(struct spawner *sp, struct spawn_job *j)
+{
+    j->done = NULL;
+    j->started = NULL;
+    j->arg = NULL;
+    if (j->state == JOB_QUEUED && sp->rm != NULL) {
+        size_t at = frame_begin(&sp->rm->out, MSG_CANCEL);
+
+        put_u64(&sp->rm->out, j->rid);
+        frame_end(&sp->rm->out, at);
+        remote_flush(sp);
+    }
+}
+
+static void
+remote_frame_started(struct spawner *sp, struct rd *r)
+{
+    uint64_t rid = get_u64(r);
+    pid_t pid = (pid_t)get_i64(r);
+    uint64_t holds = get_u64(r);
+    struct spawn_job *j;
+
+    if (r->bad)
+        return;
+    sp->holds = holds;
+    j = slot_get(sp->rm, rid);
+    if (j == NULL || j->state != JOB_QUEUED)
+        return;
+    j->state = JOB_RUNNING;
+    j->pid = pid;
+    j->start_ns = loop_now_ns(sp->lp);
+    sp->rm->nqueued--;
+    sp->rm->nrunning++;
+    if (j->started != NULL)
+        j->started(j->arg, pid);
+}
+
+static void
+remote_frame_done(struct spawner *sp, struct rd *r, int64_t now_ns)
+{
+    struct spawn_result res;
+    uint64_t rid = get_u64(r);
+    struct spawn_job *j;
+    const char *out;
+    char *copy;
+    size_t outlen;
+
+    memset(&res, 0, sizeof res);
+    res.pid = (pid_t)get_i64(r);
+    res.spawn_errno = (int)get_i64(r);
+    res.exited = get_u8(r) != 0;
+    res.exit_code = (int)get_i64(r);
+    res.signaled = get_u8(r) != 0;
+    res.termsig = (int)get_i64(r);
+    res.timed_out = get_u8(r) != 0;
+    res.timeout_ms = get_i64(r);
+    res.output_total = get_u64(r);
+    res.duration_ms = get_i64(r);
+    sp->holds = get_u64(r);
+    out = get_bytes(r, &outlen);
+    if (r->bad) {
+        log_warnx("spawn helper: malformed DONE frame dropped");
+        return;
+    }
+    j = slot_get(sp->rm, rid);
+    if (j == NULL)
+        return;
+    /* The callback wants a NUL-terminated string. */
+    copy = xmalloc(outlen + 1);
+    memcpy(copy, out, outlen);
+    copy[outlen] = '\0';
+    res.output = copy;
+    res.output_len = outlen;
+    slot_release(sp->rm, j);
+    if (j->done != NULL)
+        j->done(j->arg, &res, now_ns);
+    free(copy);
+    remote_job_free(j);
+}
+
+static void
+remote_io(struct loop *lp, void *arg, uint32_t events, int64_t now_ns)
+{
+    struct spawner *sp = arg;
+    struct spawn_remote *rm = sp->rm;
+    uint8_t type;
+    struct rd r;
+    bool bad;
+    int rc;
+
+    (void)lp;
+    if (events & EPOLLOUT) {
+        remote_flush(sp);
+        if (sp->rm != rm)
+            return;
+    }
+    if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+        return;
+    rc = buf_fill(&rm->in, rm->fd);
+    /* Frames first: what the helper said before dying still counts. */
+    while (sp->rm == rm && next_frame(&rm->in, &type, &r, &bad)) {
+        switch (type) {
+        case MSG_STARTED:
+            remote_frame_started(sp, &r);
+            break;
+        case MSG_DONE:
+            remote_frame_done(sp, &r, now_ns);
+            break;
+        case MSG_CANCELLED: {
+            struct spawn_job *j = slot_get(rm, get_u64(&r));
+
+            if (j != NULL) {
+                slot_release(rm, j);
+                remote_job_free(j);
+            }
+            break;
+        }
+        default:
+            break;
+        }
+    }
+    if (sp->rm != rm)
+        return;
+    if (bad)
+        remote_died(sp, "sent a malformed frame");
+    else if (rc != 0)
+        remote_died(sp, rc > 0 ? "exited" : "socket error");
+}
+
+/* Collect the helper's exit status; block only if it must be killed. */
+static void
+remote_reap(struct spawn_remote *rm, bool kill_it)
+{
+    int st;
+
+    if (rm->reaped)
+        return;
+    if (waitpid(rm->pid, &st, WNOHANG) == rm->pid) {
+        rm->reaped = true;
+        if (WIFSIGNALED(st))
+            log_warnx("spawn helper pid %d killed by signal %d",
+                      (int)rm->pid, WTERMSIG(st));
+        return;
+    }
+    if (!kill_it)
+        return;
+    (void)kill(rm->pid, SIGKILL);
+    while (waitpid(rm->pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    rm->reaped = true;
+}
+
+static void
+remote_died(struct spawner *sp, const char *why)
+{
+    struct spawn_remote *rm = sp->rm;
+    int64_t now = loop_now_ns(sp->lp);
+    struct spawn_job **lost;
+    size_t nlost = 0;
+    bool give_up;
+
+    loop_io_del(sp->lp, &rm->io);
+    (void)close(rm->fd);
+    rm->fd = -1;
+    remote_reap(rm, true);
+    lost = xcalloc(rm->nslots + 1, sizeof *lost);
+    for (size_t i = 0; i < rm->nslots; i++) {
+        struct spawn_job *j = rm->slots[i];
+
+        if (j == NULL)
+            continue;
+        /* Its children are orphans now: end their process groups. */
+        if (j->pid > 0 && kill(-j->pid, SIGKILL) < 0 && errno != ESRCH)
+            log_warn("%s: SIGKILL to group %d", j->label, (int)j->pid);
+        slot_release(rm, j);
+        lost[nlost++] = j;
+    }
+    log_warnx("spawn helper pid %d %s; %zu job(s) lost and retried",
+              (int)rm->pid, why, nlost);
+
+    if (rm->deaths == 0 ||
+        now - rm->first_death_ns > HELPER_DEATH_WINDOW_S * 1000000000LL) {
+        rm->deaths = 0;
+        rm->first_death_ns = now;
+    }
+    give_up = ++rm->deaths >= HELPER_DEATHS_MAX;
+    if (!give_up && remote_fork(sp, rm) < 0) {
+        log_warn("spawn helper: restart");
+        give_up = true;
+    }
+    if (give_up) {
+        log_warnx("spawn helper died %d times in %ds; mond forks its "
+                  "children itself from now on", rm->deaths,
+                  HELPER_DEATH_WINDOW_S);
+        sp->rm = NULL;
+        free(rm->in.p);
+        free(rm->out.p);
+        free(rm->slots);
+        free(rm->freeslots);
+        free(rm);
+    }
+
+    /* Callbacks last: they may submit again (to the new helper). */
+    for (size_t i = 0; i < nlost; i++) {
+        struct spawn_job *j = lost[i];
+        struct spawn_result res;
+
+        memset(&res, 0, sizeof res);
+        res.pid = j->pid;
+        res.lost = true;
+        res.output = "";
+        if (j->done != NULL)
+            j->done(j->arg, &res, now);
+        remote_job_free(j);
+    }
+    free(lost);
+}
+
+void
+spawn_remote_set_maxprocs(struct spawner *sp, int maxprocs)
+{
+    struct spawn_remote *rm = sp->rm;
+    size_t at;
+
+    rm->maxprocs = maxprocs;
+    at = frame_begin(&rm->out, MSG_MAXPROCS);
+    put_i64(&rm->out, maxprocs);
+    frame_end(&rm->out, at);
+    remote_flush(sp);
+}
+
+size_t
+spawn_remote_running(const struct spawner *sp)
+{
+    return sp->rm->nrunning;
+}
+
+size_t
+spawn_remote_queued(const struct spawner *sp)
+{
+    return sp->rm->nqueued;
+}
+
+void
+spawn_remote_sigchld(struct spawner *sp)
+{
+    /* mond's only child is the helper (m4 is waited for in place). */
+    remote_reap(sp->rm, false);
+}
+
+void
+spawn_remote_signal_all(struct spawner *sp, int sig)
+{
+    struct spawn_remote *rm = sp->rm;
+    size_t at = frame_begin(&rm->out, MSG_SIGNAL);
+
+    put_i64(&rm->out, sig);
+    frame_end(&rm->out, at);
+    remote_flush(sp);
+}
+
+void
+spawn_remote_free(struct spawner *sp)
+{
+    struct spawn_remote *rm = sp->rm;
+
+    sp->rm = NULL;
+    if (rm->fd >= 0) {
+        loop_io_del(sp->lp, &rm->io);
+        /* EOF tells the helper to kill and reap its children and go. */
+        (void)close(rm->fd);
+        if (!rm->reaped)
+            while (waitpid(rm->pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+    }
+    for (size_t i = 0; i < rm->nslots; i++)
+        if (rm->slots[i] != NULL)
+            remote_job_free(rm->slots[i]);
+    free(rm->in.p);
+    free(rm->out.p);
+    free(rm->slots);
+    free(rm->freeslots);
+    free(rm);
+}
