@@ -774,7 +774,12 @@ struct spawner *
 spawner_new_helper(struct loop *lp)
 {
     struct spawner *sp = spawner_new(lp);
+    const char *no = getenv("MOND_NO_SPAWN_HELPER");
 
+    if (no != NULL && no[0] != '\0' && strcmp(no, "0") != 0) {
+        log_info("MOND_NO_SPAWN_HELPER set: mond forks its children itself");
+        return sp;
+    }
     if (spawn_remote_start(sp) < 0)
         log_warnx("spawn helper could not be started; mond forks its "
                   "children itself");

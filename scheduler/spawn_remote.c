@@ -47,6 +47,7 @@ enum {
 
 #define FRAME_MAX (512u << 20)          /* sanity bound on one frame */
 #define READ_CHUNK 65536
+#define BUF_KEEP (256u << 10)           /* buffers shrink back to this */
 #define HELPER_DEATHS_MAX 5
 #define HELPER_DEATH_WINDOW_S 60
 #define HELPER_LAZY_MS 5                /* STARTED frames may wait this */
@@ -64,6 +65,18 @@ buf_put(struct buf *b, const void *d, size_t n)
     xgrow((void **)&b->p, &b->cap, b->len + n, 1);
     memcpy(b->p + b->len, d, n);
     b->len += n;
+}
+
+/* An empty buffer that grew past BUF_KEEP (a burst of frames) gives its
+ * memory back. */
+static void
+buf_shrink(struct buf *b)
+{
+    if (b->len == 0 && b->cap > BUF_KEEP) {
+        free(b->p);
+        b->p = NULL;
+        b->cap = 0;
+    }
 }
 
 static void
@@ -252,6 +265,7 @@ buf_flush(struct buf *b, int fd)
         b->off += (size_t)n;
     }
     b->off = b->len = 0;
+    buf_shrink(b);
     return 0;
 }
 
@@ -306,6 +320,7 @@ compact:
         b->len -= b->off;
         b->off = 0;
     }
+    buf_shrink(b);
     return false;
 }
 
@@ -652,11 +667,17 @@ spawner_helper_pid(const struct spawner *sp)
     return sp->rm != NULL ? sp->rm->pid : 0;
 }
 
+/* Send what is buffered.  from_submit: called for a new frame; if the
+ * socket is known to be full, leave it to EPOLLOUT (under overload the
+ * helper reads slower than checks come due, and trying each time would
+ * cost a system call per check for nothing). */
 static void
-remote_flush(struct spawner *sp)
+remote_send(struct spawner *sp, bool from_submit)
 {
     struct spawn_remote *rm = sp->rm;
 
+    if (from_submit && rm->out_watched)
+        return;
     if (buf_flush(&rm->out, rm->fd) < 0) {
         /* The helper is gone; the socket's HUP reaches remote_io, which
          * handles the death outside of the caller's stack. */
@@ -750,7 +771,7 @@ spawn_remote_submit(struct spawner *sp, const struct spawn_req *req)
     put_bytes(&rm->out, req->has_input ? req->input : "",
               req->has_input ? req->input_len : 0);
     frame_end(&rm->out, at);
-    remote_flush(sp);
+    remote_send(sp, true);
     return j;
 }
 
@@ -765,7 +786,7 @@ spawn_remote_detach(struct spawner *sp, struct spawn_job *j)
 
         put_u64(&sp->rm->out, j->rid);
         frame_end(&sp->rm->out, at);
-        remote_flush(sp);
+        remote_send(sp, false);
     }
 }
 
@@ -847,7 +868,7 @@ remote_io(struct loop *lp, void *arg, uint32_t events, int64_t now_ns)
 
     (void)lp;
     if (events & EPOLLOUT) {
-        remote_flush(sp);
+        remote_send(sp, false);
         if (sp->rm != rm)
             return;
     }
@@ -983,7 +1004,7 @@ spawn_remote_set_maxprocs(struct spawner *sp, int maxprocs)
     at = frame_begin(&rm->out, MSG_MAXPROCS);
     put_i64(&rm->out, maxprocs);
     frame_end(&rm->out, at);
-    remote_flush(sp);
+    remote_send(sp, false);
 }
 
 size_t
@@ -1013,7 +1034,7 @@ spawn_remote_signal_all(struct spawner *sp, int sig)
 
     put_i64(&rm->out, sig);
     frame_end(&rm->out, at);
-    remote_flush(sp);
+    remote_send(sp, false);
 }
 
 void
