@@ -34,6 +34,9 @@ struct srv_state {
     struct extra *ex;
     size_t nex, capex;
     bool failed_logged;
+    bool touched;               /* srv_state_touch() since the last save */
+    uint64_t saved_changes;     /* svctab_changes() at the last save */
+    int64_t saved_ns;           /* when it was last saved (monotonic) */
 };
 
 static struct extra *
@@ -97,7 +100,9 @@ on_timer(struct loop *lp, void *arg, int64_t now_ns)
 {
     struct srv_state *ss = arg;
 
-    (void)srv_state_save(ss);
+    if (ss->touched || svctab_changes(ss->tab) != ss->saved_changes ||
+        now_ns - ss->saved_ns >= SRV_STATE_IDLE_SAVE_MS * 1000000LL)
+        (void)srv_state_save(ss);
     loop_timer_arm(lp, &ss->timer, now_ns + SRV_STATE_SAVE_MS * 1000000LL);
 }
 
@@ -108,6 +113,7 @@ srv_state_new(struct loop *lp, struct svctab *tab, const char *statedir)
 
     ss->lp = lp;
     ss->tab = tab;
+    ss->saved_ns = loop_clock_mono_ns();
     if (statedir != NULL && statedir[0] != '\0')
         ss->path = xasprintf("%s/%s", statedir, SRV_STATE_FILE);
     loop_timer_init(&ss->timer, on_timer, ss);
@@ -138,8 +144,10 @@ srv_state_free(struct srv_state *ss)
 void
 srv_state_touch(struct srv_state *ss)
 {
-    if (ss->path != NULL)
+    if (ss->path != NULL) {
+        ss->touched = true;
         loop_timer_arm(ss->lp, &ss->timer, loop_clock_mono_ns());
+    }
 }
 
 static void
@@ -179,6 +187,9 @@ srv_state_save(struct srv_state *ss)
 
     if (ss->path == NULL)
         return 0;
+    ss->touched = false;
+    ss->saved_changes = svctab_changes(ss->tab);
+    ss->saved_ns = loop_clock_mono_ns();
     statefile_init(&sf);
     collect(ss, &sf);
     text = statefile_format(&sf);

@@ -344,6 +344,10 @@ monitor_done(void *arg, const struct spawn_result *r, int64_t now_ns)
     svctab_after_decision(rt, &d, old, old_first_fail, old_summary,
                           now_wall_ms);
     decision_fini(&d);
+    /* What a restart must not forget changed: a failure (its counters),
+     * a state change, or an alert. */
+    if (cr.exit_status != 0 || d.state_changed || d.n > 0)
+        s->changes++;
     if (s->check_hook != NULL) {
         struct svctab_check ck;
         memset(&ck, 0, sizeof ck);
@@ -991,4 +995,10 @@ svctab_set_check_hook(struct svctab *s, svctab_check_hook hook, void *arg)
 {
     s->check_hook = hook;
     s->check_arg = arg;
+}
+
+uint64_t
+svctab_changes(const struct svctab *s)
+{
+    return s->changes;
 }

@@ -50,6 +50,9 @@ void svctab_stop(struct svctab *s);
 
 /* Read access for status and protocol servers. */
 size_t svctab_count(const struct svctab *s);
+/* Counts check results a restart must not forget (failures, state
+ * changes, alerts); the state file is saved soon after it moves. */
+uint64_t svctab_changes(const struct svctab *s);
 const struct service *svctab_service_at(const struct svctab *s, size_t i);
 const struct svc_state *svctab_state_at(const struct svctab *s, size_t i);
 /* Writable state of service i, for restoring a saved state right after

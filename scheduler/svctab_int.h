@@ -56,6 +56,7 @@ struct svctab {
     char **dis_watches;
     size_t ndis_watches, capdis_watches;
     unsigned rand_state;
+    uint64_t changes;           /* svctab_changes() */
     svctab_check_hook check_hook;
     void *check_arg;
     bool paused;                /* mon's "stop" */
