@@ -329,3 +329,13 @@ loop_stop(struct loop *lp)
 {
     lp->stopping = true;
 }
+
+int
+loop_unwatch_signal(struct loop *lp, int signo)
+{
+    if (sigdelset(&lp->sigmask, signo) < 0)
+        return -1;
+    if (signalfd(lp->sigio.fd, &lp->sigmask, 0) < 0)
+        return -1;
+    return 0;
+}

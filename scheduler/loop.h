@@ -73,4 +73,9 @@ void loop_timer_cancel(struct loop *lp, struct loop_timer *t);
 int loop_run(struct loop *lp);
 void loop_stop(struct loop *lp);
 
+/* Stop reporting signo (one of those loop_new watches) to on_signal; it
+ * stays blocked, so it is simply left pending.  For SIGCHLD once every
+ * child has a pidfd: no wake-up per exit.  0 or -1 (errno). */
+int loop_unwatch_signal(struct loop *lp, int signo);
+
 #endif

@@ -28,6 +28,7 @@
 #include "xalloc.h"
 
 #define SPAWN_READ_CHUNK 65536
+#define SPAWN_POLL_MS 50        /* exit polling without pidfd/SIGCHLD */
 #define SPAWN_DRAIN_READS 64    /* reads after exit: grandchildren may hold
                                  * the pipe open and keep writing */
 
@@ -322,9 +323,11 @@ job_check_exit(struct spawner *sp, struct spawn_job *j, int64_t now_ns)
     siginfo_t si;
 
     memset(&si, 0, sizeof si);
-    /* Peek first (WNOWAIT): the zombie leader keeps its pid, so the group
-     * id cannot be reused while we kill what is left of a late group. */
-    if (waitid(P_PID, (id_t)j->pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0) {
+    /* A timed-out job is peeked at first (WNOWAIT): the zombie leader
+     * keeps its pid, so the group id cannot be reused while we kill what
+     * is left of the late group.  Others are reaped at once. */
+    if (waitid(P_PID, (id_t)j->pid, &si,
+               WEXITED | WNOHANG | (j->timed_out ? WNOWAIT : 0)) < 0) {
         if (errno != ECHILD) {
             log_warn("%s: waitid", j->label);
             return;
@@ -341,13 +344,15 @@ job_check_exit(struct spawner *sp, struct spawn_job *j, int64_t now_ns)
     }
     if (si.si_pid == 0)
         return;
-    if (j->timed_out && kill(-j->pid, SIGKILL) < 0 && errno != ESRCH)
-        log_warn("%s: SIGKILL to group %d", j->label, (int)j->pid);
-    memset(&si, 0, sizeof si);
-    if (waitid(P_PID, (id_t)j->pid, &si, WEXITED | WNOHANG) < 0 ||
-        si.si_pid == 0) {
-        log_warn("%s: reaping pid %d", j->label, (int)j->pid);
-        return;
+    if (j->timed_out) {
+        if (kill(-j->pid, SIGKILL) < 0 && errno != ESRCH)
+            log_warn("%s: SIGKILL to group %d", j->label, (int)j->pid);
+        memset(&si, 0, sizeof si);
+        if (waitid(P_PID, (id_t)j->pid, &si, WEXITED | WNOHANG) < 0 ||
+            si.si_pid == 0) {
+            log_warn("%s: reaping pid %d", j->label, (int)j->pid);
+            return;
+        }
     }
     /* Everything the child wrote before exiting is in the pipe now. */
     if (j->outfd >= 0)
@@ -438,6 +443,11 @@ child_exec(const char *path, char *const *argv, char *const *envp,
 
     if (setpgid(0, 0) < 0)
         goto fail;
+    /* The pipes were made non-blocking for mond's ends; the child's
+     * share those file descriptions' flags, so clear them here. */
+    if (fcntl(outfd, F_SETFL, 0) < 0 ||
+        (infd >= 0 && fcntl(infd, F_SETFL, 0) < 0))
+        goto fail;
     if (infd >= 0)
         fd = infd;
     else if ((fd = open("/dev/null", O_RDONLY)) < 0)
@@ -495,10 +505,13 @@ static void
 job_start(struct spawner *sp, struct spawn_job *j, int64_t now_ns)
 {
     int inpipe[2] = { -1, -1 }, outpipe[2] = { -1, -1 };
-    int rc, fl;
+    int rc;
 
-    if (pipe2(outpipe, O_CLOEXEC) < 0 ||
-        (j->has_input && pipe2(inpipe, O_CLOEXEC) < 0)) {
+    /* Both ends non-blocking in one call; the child makes its own end
+     * blocking again (child_exec), which spares mond two fcntl calls per
+     * pipe. */
+    if (pipe2(outpipe, O_CLOEXEC | O_NONBLOCK) < 0 ||
+        (j->has_input && pipe2(inpipe, O_CLOEXEC | O_NONBLOCK) < 0)) {
         rc = errno;
         goto fail;
     }
@@ -518,16 +531,10 @@ job_start(struct spawner *sp, struct spawn_job *j, int64_t now_ns)
     if (j->started != NULL)
         j->started(j->arg, j->pid);
 
-    fl = fcntl(j->outfd, F_GETFL);
-    if (fl < 0 || fcntl(j->outfd, F_SETFL, fl | O_NONBLOCK) < 0)
-        log_warn("%s: O_NONBLOCK on output pipe", j->label);
     if (loop_io_add(sp->lp, &j->out_io, j->outfd, EPOLLIN, job_output_ready,
                     j) < 0)
         log_warn("%s: watching output", j->label);
     if (j->infd >= 0) {
-        fl = fcntl(j->infd, F_GETFL);
-        if (fl < 0 || fcntl(j->infd, F_SETFL, fl | O_NONBLOCK) < 0)
-            log_warn("%s: O_NONBLOCK on input pipe", j->label);
         if (j->input_len == 0 ||
             loop_io_add(sp->lp, &j->in_io, j->infd, EPOLLOUT,
                         job_input_ready, j) < 0)
@@ -535,8 +542,13 @@ job_start(struct spawner *sp, struct spawn_job *j, int64_t now_ns)
     }
     j->pidfd = (int)syscall(SYS_pidfd_open, j->pid, 0);
     if (j->pidfd < 0) {
-        /* Old kernel: SIGCHLD (spawner_sigchld) reports the exit. */
+        /* Old kernel: SIGCHLD (spawner_sigchld) reports the exit.  If
+         * pidfds work but this one failed (out of fds), SIGCHLD is not
+         * watched: poll for the exit instead. */
         log_debug("%s: pidfd_open: %s", j->label, strerror(errno));
+        if (sp->pidfds && !sp->poll_timer.armed)
+            loop_timer_arm(sp->lp, &sp->poll_timer,
+                           now_ns + SPAWN_POLL_MS * 1000000LL);
     } else if (loop_io_add(sp->lp, &j->pid_io, j->pidfd, EPOLLIN,
                            job_pidfd_ready, j) < 0) {
         log_warn("%s: watching pidfd", j->label);
@@ -625,6 +637,26 @@ fresh_children(const struct spawner *sp, int64_t now_ns)
             n++;
     }
     return n;
+}
+
+/* Jobs without a pidfd while SIGCHLD is not watched: look every
+ * SPAWN_POLL_MS. */
+static void
+poll_exits(struct loop *lp, void *arg, int64_t now_ns)
+{
+    struct spawner *sp = arg;
+    bool any = false;
+
+    for (struct spawn_job *j = sp->running.head, *next; j != NULL; j = next) {
+        next = j->next;
+        if (j->pidfd >= 0)
+            continue;
+        job_check_exit(sp, j, now_ns);
+    }
+    for (struct spawn_job *j = sp->running.head; j != NULL; j = j->next)
+        any = any || j->pidfd < 0;
+    if (any)
+        loop_timer_arm(lp, &sp->poll_timer, now_ns + SPAWN_POLL_MS * 1000000LL);
 }
 
 static void
@@ -758,9 +790,22 @@ spawner_new(struct loop *lp)
     struct spawner *sp = xcalloc(1, sizeof *sp);
 
     sp->lp = lp;
+    /* With pidfds every exit is reported on its own; SIGCHLD would only
+     * wake the loop once more per child. */
+    {
+        int fd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+
+        if (fd >= 0) {
+            (void)close(fd);
+            sp->pidfds = true;
+            if (loop_unwatch_signal(lp, SIGCHLD) < 0)
+                log_warn("spawn: SIGCHLD off the signalfd");
+        }
+    }
     sp->ncpu = online_cpus();
     sp->loadavg_fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
     loop_timer_init(&sp->hold_timer, hold_retry, sp);
+    loop_timer_init(&sp->poll_timer, poll_exits, sp);
     return sp;
 }
 
@@ -872,6 +917,7 @@ spawner_free(struct spawner *sp)
     drop_list(sp, &sp->running);
     drop_list(sp, &sp->failed);
     loop_timer_cancel(sp->lp, &sp->hold_timer);
+    loop_timer_cancel(sp->lp, &sp->poll_timer);
     if (sp->loadavg_fd >= 0)
         (void)close(sp->loadavg_fd);
     free(sp);

@@ -62,6 +62,8 @@ struct spawner {
     bool holding;
     uint64_t holds;
     struct spawn_remote *rm;    /* non-NULL: jobs run by the spawn helper */
+    bool pidfds;                /* pidfd_open works: SIGCHLD not watched */
+    struct loop_timer poll_timer;       /* exits of jobs without a pidfd */
 };
 
 struct spawn_remote;
