@@ -45,6 +45,7 @@
 struct opts {
     const char *config;
     bool foreground, check, use_m4, debug;
+    bool stopped;               /* -S: start with the scheduler stopped */
     const char *convert;        /* --convert FILE */
     char *mondir, *alertdir, *statedir, *logdir, *pidfile;
     bool pidfile_set;
@@ -76,7 +77,7 @@ static void
 usage(FILE *f)
 {
     fprintf(f,
-"usage: mond [-dfhMtv] [-c file] [-s mondir] [-a alertdir] [-D statedir]\n"
+"usage: mond [-dfhMStv] [-c file] [-s mondir] [-a alertdir] [-D statedir]\n"
 "            [-L logdir] [-P pidfile] [-m maxprocs] [-k histlength]\n"
 "            [-r randstart] [-l [statetype]]\n"
 "\n"
@@ -102,6 +103,9 @@ usage(FILE *f)
 "  -m num        at most num children at once, overrides maxprocs\n"
 "  -k num        alert history length, overrides histlength\n"
 "  -r time       randomize first runs over time, overrides randstart\n"
+"  -S            start with the scheduler stopped (as mon's -S): no\n"
+"                monitor runs and no alert is sent, startup alerts\n"
+"                included, until a client sends \"start\"\n"
 "  -l [type], --loadstate[=type]\n"
 "                at start-up load mon's saved state from statedir, after\n"
 "                mond's own state: disabled (statedir/disabled: disabled\n"
@@ -553,7 +557,7 @@ main(int argc, char **argv)
     memset(&m, 0, sizeof m);
     m.o.foreground = true;      /* as mon: the foreground unless -f */
     m.o.config = NULL;
-    while ((c = getopt_long(argc, argv, "a:c:dD:fhk:l::L:m:MP:r:s:tv",
+    while ((c = getopt_long(argc, argv, "a:c:dD:fhk:l::L:m:MP:r:s:Stv",
                             longopts, NULL)) != -1) {
         switch (c) {
         case 'a':
@@ -631,6 +635,9 @@ main(int argc, char **argv)
         case 's':
             free(m.o.mondir);
             m.o.mondir = absolute_path(optarg);
+            break;
+        case 'S':
+            m.o.stopped = true;
             break;
         case 't':
             m.o.check = true;
@@ -722,6 +729,10 @@ run(struct mond *m)
     m->tab = svctab_new(m->lp, m->sp, m->aq);
     log_info("mond %s started, pid %ld, %s", MOND_VERSION, (long)getpid(),
              m->o.config);
+    /* mon's -S sets $STOPPED before its startup alerts, so do_alert()
+     * drops those too: pause before the first config is bound. */
+    if (m->o.stopped)
+        svctab_set_paused(m->tab, true);
     svctab_set_config(m->tab, m->cfg);
 
     start_control(m);

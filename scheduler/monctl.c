@@ -8,7 +8,8 @@
  * Exit status, shared by every subcommand:
  *   0  success / yes (for `period`: the time is in the period)
  *   1  a negative answer (for `period`: the time is out; for `status`:
- *      something fails; mond refused a command: its 520 reply)
+ *      something fails; for `state`: the scheduler is stopped; mond
+ *      refused a command: its 520 reply)
  *   2  usage error or malformed input (a bad period spec)
  *   3  the command could not be carried out (e.g. mond unreachable)
  */
@@ -62,6 +63,11 @@ static const struct subcmd subcmds[] = {
       monctl_cmd_test },
     { "reload", "[auth]", "re-read the config keeping state (or auth.cf)",
       monctl_cmd_reload },
+    { "stop", "", "stop the scheduler: no checks, no alerts (mon's stop)",
+      monctl_cmd_stop },
+    { "start", "", "start the scheduler again", monctl_cmd_start },
+    { "state", "[--quiet] [--json]",
+      "is the scheduler running? (exit 1 if stopped)", monctl_cmd_state },
     { "trap", "GROUP SERVICE --status N --summary TEXT [--detail TEXT]",
       "send a mon trap (UDP; -p is the trapport)", monctl_cmd_trap },
 };
@@ -72,13 +78,15 @@ usage(FILE *fp)
 {
     fprintf(fp, "usage: monctl [-h] COMMAND [ARGS]\n\ncommands:\n");
     for (size_t i = 0; i < NSUBCMDS; i++)
-        fprintf(fp, "  %s %s\n      %s\n", subcmds[i].name,
+        fprintf(fp, "  %s%s%s\n      %s\n", subcmds[i].name,
+                subcmds[i].synopsis[0] != '\0' ? " " : "",
                 subcmds[i].synopsis, subcmds[i].summary);
     fprintf(fp,
             "\n`monctl COMMAND --help` describes a command.\n"
             "\nexit status:\n"
             "  0  success, or yes (period: in)\n"
             "  1  no (period: out; status, failures: something fails;\n"
+            "     state: the scheduler is stopped;\n"
             "     other commands: mond refused, reply on stderr)\n"
             "  2  usage error or malformed input (period: bad SPEC)\n"
             "  3  the command could not be carried out (mond "

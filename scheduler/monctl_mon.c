@@ -83,8 +83,9 @@ static const char common_usage[] =
     "  -u USER      log in as USER, password from $MONCTL_PASSWORD\n"
     "  -t SECONDS   give up after this long without an answer (10)\n"
     "  --json       machine-readable output\n"
-    "\nexit status: 0 done, 1 something fails (status, failures) or the\n"
-    "server refused the command, 2 usage, 3 mond unreachable\n";
+    "\nexit status: 0 done, 1 something fails (status, failures), the\n"
+    "scheduler is stopped (state) or the server refused the command,\n"
+    "2 usage, 3 mond unreachable\n";
 
 /* Parse the shared options; argv[optind..] are the operands.  Returns
  * -1 after printing usage on a bad option, 1 for --help. */
@@ -694,6 +695,121 @@ monctl_cmd_reload(int argc, char **argv)
     }
     /* the config, keeping the state of services that survive */
     return simple(&o, "reload", "reset keepstate");
+}
+
+/* ---- the scheduler: stop, start, state ---- */
+
+/* mon's "stop" / "start": a command without operands. */
+static int
+bare(int argc, char **argv, const char *verb, const char *syn)
+{
+    struct opts o;
+    int rc = parse_opts(argc, argv, &o, syn, false);
+
+    if (rc != 0)
+        return rc > 0 ? EXIT_OK : EXIT_USAGE;
+    if (argc != optind) {
+        fprintf(stderr, "usage: monctl %s\n", syn);
+        return EXIT_USAGE;
+    }
+    return simple(&o, verb, verb);
+}
+
+int
+monctl_cmd_stop(int argc, char **argv)
+{
+    return bare(argc, argv, "stop", "stop [options]");
+}
+
+int
+monctl_cmd_start(int argc, char **argv)
+{
+    return bare(argc, argv, "start", "start [options]");
+}
+
+/*
+ * "list state" answers one line, "scheduler running" or "scheduler
+ * stopped since EPOCH" (mon's words).  Printed as is, the time also in
+ * local time; exit 0 running, 1 stopped, 3 for any other answer.
+ */
+int
+monctl_cmd_state(int argc, char **argv)
+{
+    static const char syn[] = "state [--quiet] [options]";
+    static const char stopped_pfx[] = "scheduler stopped since ";
+    struct opts o;
+    struct conn c;
+    struct reply r;
+    long long since = 0;
+    bool running;
+    int rc = parse_opts(argc, argv, &o, syn, false);
+
+    if (rc != 0)
+        return rc > 0 ? EXIT_OK : EXIT_USAGE;
+    if (argc != optind) {
+        fprintf(stderr, "usage: monctl %s\n", syn);
+        return EXIT_USAGE;
+    }
+    rc = session_start(&c, &o, "state");
+    if (rc != 0)
+        return rc;
+    if (conn_cmd(&c, "list state", &r) != 0) {
+        conn_close(&c);
+        return EXIT_FAIL;
+    }
+    if (!reply_ok(&r)) {
+        fprintf(stderr, "monctl: state: %s\n", r.last);
+        reply_free(&r);
+        session_end(&c);
+        return EXIT_NO;
+    }
+    running = r.n == 1 && strcmp(r.lines[0], "scheduler running") == 0;
+    if (!running) {
+        char *end = NULL;
+
+        if (r.n == 1 && strncmp(r.lines[0], stopped_pfx,
+                                sizeof(stopped_pfx) - 1) == 0) {
+            const char *num = r.lines[0] + sizeof(stopped_pfx) - 1;
+
+            errno = 0;
+            since = strtoll(num, &end, 10);
+            if (errno != 0 || end == num || *end != '\0')
+                end = NULL;
+        }
+        if (end == NULL) {
+            fprintf(stderr, "monctl: state: unexpected answer to \"list "
+                    "state\": %s\n", r.n > 0 ? r.lines[0] : r.last);
+            reply_free(&r);
+            session_end(&c);
+            return EXIT_FAIL;
+        }
+    }
+    reply_free(&r);
+    session_end(&c);
+    if (o.json) {
+        if (running)
+            printf("{\"running\": true}\n");
+        else
+            printf("{\"running\": false, \"stopped_since\": %lld}\n",
+                   since);
+    } else if (!o.quiet) {
+        if (running) {
+            puts("scheduler running");
+        } else {
+            time_t t = (time_t)since;
+            struct tm tm;
+            char buf[64];
+
+            if (localtime_r(&t, &tm) == NULL ||
+                strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S %z",
+                         &tm) == 0)
+                snprintf(buf, sizeof(buf), "?");
+            printf("scheduler stopped since %lld (%s)\n", since, buf);
+        }
+    }
+    if (fflush(stdout) != 0)
+        return EXIT_FAIL;
+    return running ? EXIT_OK : EXIT_NO;
 }
 
 int

@@ -149,7 +149,8 @@ class Server:
         os.chmod(p + ".tmp", mode)
         os.rename(p + ".tmp", p)
 
-    def start(self):
+    def start(self, extra=()):
+        """Start the server; extra: more options (both take mon's)."""
         d = self.path
         if self.kind == "mond":
             argv = [MOND, "-c", d("mon.cf"), "-s", d("mon.d"),
@@ -159,6 +160,7 @@ class Server:
                     "-a", d("alert.d"), "-D", d("state"), "-L", d("log"),
                     "-P", "", "-p", str(self.port), "-t", str(self.trapport),
                     "-A", d("auth.cf")]
+        argv += list(extra)
         self.errf = open(self.errpath, "a")
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                                      stdout=self.errf, stderr=self.errf)
