@@ -53,6 +53,7 @@ static const char *const alert_type_names[] = {
 static const char why_disabled[] = "alerts disabled";
 static const char why_deps[] = "a dependency is failing";
 static const char why_acked[] = "failure acknowledged";
+static const char why_stopped[] = "scheduler stopped";
 static const char why_no_period[] = "no period matches now";
 static const char why_no_periods[] = "no period defined";
 static const char why_alertafter[] = "alertafter not reached";
@@ -358,7 +359,7 @@ on_failure(const struct service *svc, struct svc_state *st,
 
     /* unack_summary: a different summary (blanks aside) drops the ack,
      * and the failure counts as new (mon's do_alert). */
-    if (st->acked && svc->unack_summary &&
+    if (!f->stopped && st->acked && svc->unack_summary &&
         !same_ignoring_blanks(st->failure_summary != NULL
                               ? st->failure_summary : "", summary)) {
         decide_unack(st);
@@ -371,7 +372,10 @@ on_failure(const struct service *svc, struct svc_state *st,
     }
 
     const char *why = NULL;
-    if (st->disabled || f->watch_disabled)
+    if (f->stopped) {
+        why = why_stopped;
+        d->stopped = true;
+    } else if (st->disabled || f->watch_disabled)
         why = why_disabled;
     else if (!f->deps_ok)
         why = why_deps;
@@ -463,7 +467,9 @@ on_success(const struct service *svc, struct svc_state *st,
 
     /* Upalerts: only on failure -> success, never for a disabled service;
      * an ack or failing dependencies do not hold them (mon). */
-    if (was_failing && !st->disabled && !f->watch_disabled) {
+    if (was_failing && f->stopped)
+        d->stopped = true;          /* its upalert is dropped */
+    if (was_failing && !f->stopped && !st->disabled && !f->watch_disabled) {
         for (size_t pi = 0; pi < svc->nperiods && pi < st->nperiods; pi++) {
             const struct period_def *pd = &svc->periods[pi];
             const struct period_state *ps = &st->periods[pi];
@@ -535,7 +541,9 @@ decide_result(const struct service *svc, struct svc_state *st,
             st->trap_fail_until_wall_ms = f->now_wall_ms +
                                           svc->trapduration_ms;
     }
-    add_redistribute(svc, d, failed ? ev.type : ALERT_TYPE_UP, !failed, &ev);
+    if (!f->stopped)
+        add_redistribute(svc, d, failed ? ev.type : ALERT_TYPE_UP, !failed,
+                         &ev);
     if (failed) {
         const char *summary = is_blank_text(r->summary) ? "(NO SUMMARY)"
                                                         : r->summary;
@@ -556,7 +564,8 @@ decide_traptimeout(const struct service *svc, struct svc_state *st,
                              (long long)(svc->traptimeout_ms / 1000));
     char *output = xasprintf("trap timeout\n%s", detail);
 
-    add_redistribute(svc, d, ev.type, false, &ev);
+    if (!f->stopped)
+        add_redistribute(svc, d, ev.type, false, &ev);
     on_failure(svc, st, "trap timeout", detail, output, 1, f, &ev, d);
     free(output);
     free(detail);
@@ -566,6 +575,11 @@ void
 decide_startup(const struct service *svc, struct svc_state *st,
                const struct decide_facts *f, struct decision *d)
 {
+    if (f->stopped) {
+        d->why = why_stopped;
+        d->stopped = true;
+        return;
+    }
     add_redistribute(svc, d, ALERT_TYPE_STARTUP, false, NULL);
     /* mon's do_alert: disabled and ack hold startupalerts too; exit= does
      * not apply to them; they do not count as down alerts. */

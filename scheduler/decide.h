@@ -125,6 +125,12 @@ struct decide_facts {
                                    * evaluated, as mon); pass it through
                                    * decide_deps_ok() for dep_memory */
     bool watch_disabled;          /* the whole watch is disabled */
+    bool stopped;                 /* the scheduler is stopped (mon's
+                                   * "stop", -S): as mon's do_alert, no
+                                   * alert, no redistribute and none of
+                                   * their bookkeeping (alertevery,
+                                   * numalerts, down alert sent); the
+                                   * state still changes */
 };
 
 /* One alert to start. */
@@ -145,6 +151,7 @@ struct decision {
     size_t n, cap;
     bool state_changed;           /* opstatus changed (log + save) */
     bool suppressed;              /* a failure whose alerts were held back */
+    bool stopped;                 /* alerts dropped: scheduler stopped */
     const char *why;              /* static: why alerts were held (for logs) */
 };
 

@@ -334,6 +334,7 @@ monitor_done(void *arg, const struct spawn_result *r, int64_t now_ns)
     f.now_wall_ms = now_wall_ms;
     f.deps_ok = svctab_alert_deps_ok(rt, now_wall_ms);
     f.watch_disabled = svctab_watch_is_disabled(s, rt->watch->name);
+    f.stopped = s->paused;
 
     decision_init(&d);
     decide_result(rt->svc, &rt->st, &cr, &f, false, &d);
@@ -620,6 +621,7 @@ startup_alerts(struct svctab *s)
         f.now_wall_ms = now_wall_ms;
         f.deps_ok = true;
         f.watch_disabled = svctab_watch_is_disabled(s, rt->watch->name);
+        f.stopped = s->paused;
 
         decision_init(&d);
         decide_startup(rt->svc, &rt->st, &f, &d);

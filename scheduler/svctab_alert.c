@@ -393,6 +393,7 @@ svctab_notify(struct svctab *s, size_t i, enum notify_kind kind,
     f.now_wall_ms = now_wall_ms;
     f.deps_ok = svctab_alert_deps_ok(rt, now_wall_ms);
     f.watch_disabled = svctab_watch_is_disabled(s, rt->watch->name);
+    f.stopped = s->paused;
     notify_list_init(&picks);
     notify_decide(rt->svc, &rt->st, kind, &f, &picks);
     notify_start(rt, &picks, kind, false, NULL, text, now_wall_ms);
@@ -424,9 +425,9 @@ svctab_run_actions(struct svc_rt *rt, const struct decision *d,
 {
     /* mon's do_alert(): "ignoring alert ... because the mon scheduler
      * is stopped" (the state still changes). */
-    if (rt->s->paused && d->n > 0) {
-        log_info("%s: ignoring %zu alert(s) because the scheduler is "
-                 "stopped", rt->label, d->n);
+    if (d->stopped) {
+        log_info("%s: ignoring alert because the scheduler is stopped",
+                 rt->label);
         return;
     }
     for (size_t i = 0; i < d->n; i++)
@@ -502,6 +503,7 @@ trap_event(struct svctab *s, size_t i, enum trap_event ev,
     f.now_wall_ms = now_wall_ms;
     f.deps_ok = svctab_alert_deps_ok(rt, now_wall_ms);
     f.watch_disabled = svctab_watch_is_disabled(s, rt->watch->name);
+    f.stopped = s->paused;
     decision_init(&d);
     switch (ev) {
     case TRAP_EVENT_TRAP:

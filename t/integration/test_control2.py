@@ -1,4 +1,5 @@
-"""mon's protocol, second part: stop/start, test alert, ackalert and
+"""mon's protocol, second part: stop/start (and mond -S, monctl
+stop/start/state), test alert, ackalert and
 disablealert, list failurehist, list pids, and the monitor_duration and
 depstatus fields of list opstatus.
 
@@ -6,6 +7,7 @@ Same harness as test_control.py: a real mond and, where Debian's mon is
 installed, mon on the same config on other ports; replies and the
 argv/env/stdin a recording alert receives are compared with mon's.
 """
+import json
 import os
 import re
 import time
@@ -13,7 +15,7 @@ import time
 import pytest
 
 from conftest import run, wait_until
-from test_control import (AUTH, MOND, MONCMD, Server, need_mon,
+from test_control import (AUTH, MONCTL, MOND, MONCMD, Server, need_mon,
                           parse_opstatus, send_trap, unesc)
 
 pytestmark = [
@@ -291,8 +293,8 @@ def test_stop_start(servers):
     wait_until(lambda: dict(parse_opstatus(mond.moncmd("list", "opstatus"))
                             [("default", "default")])["opstatus"] == "0",
                what="trap handled while stopped")
-    assert "ignoring 1 alert(s) because the scheduler is stopped" in \
-        mond.log()
+    assert "default/default: ignoring alert because the scheduler is " \
+        "stopped" in mond.log()
     for s in mons:
         assert s.moncmd("start") == "220 start completed\n"
         assert s.moncmd("list", "state") == \
@@ -300,6 +302,98 @@ def test_stop_start(servers):
     wait_until(lambda: mond.runs() >= held + 2, timeout=20,
                what="checks after start")
     assert len(new_records(mond, n0, lambda r: "-T" in r["argv"])) == 0
+
+
+def is_startup(r):
+    return r["env"].get("MON_ALERTTYPE") == "startup" and not is_test(r)
+
+
+def test_start_stopped_like_mon(servers):
+    """mond -S as mon -S: the scheduler starts stopped, so no monitor runs
+    and the startup alerts are dropped, not deferred; "start" runs the
+    checks and the failure alerts go out."""
+    mons = [servers("mond")]
+    if os.path.exists("/usr/sbin/mon"):
+        mons.append(servers("mon"))
+    for s in mons:
+        t0 = int(time.time())
+        s.start(extra=["-S"])
+        out = s.moncmd("list", "state")
+        m = re.fullmatch(r"scheduler stopped since (\d+)\n"
+                         r"220 list state completed\n", out)
+        assert m and t0 <= int(m.group(1)) <= servertime(s), (s.kind, out)
+    # observation window of 2 s: no check starts (count.monitor would
+    # append to "runs"), no alert runs
+    end = time.monotonic() + 2
+    while time.monotonic() < end:
+        for s in mons:
+            assert s.runs() == 0 and s.records() == [], (s.kind, s.log())
+        time.sleep(0.1)
+    mond = mons[0]
+    assert "scheduler stopped" in mond.log()
+    # g1/bad has a startupalert: mon's do_alert drops it while stopped
+    assert "g1/bad: ignoring alert because the scheduler is stopped" in \
+        mond.log(), mond.log()
+    # nothing ran: still untested (7)
+    assert dict(mond.opstatus()[("g1", "bad")])["opstatus"] == "7"
+    for s in mons:
+        assert s.moncmd("start") == "220 start completed\n"
+        assert s.moncmd("list", "state") == \
+            "scheduler running\n220 list state completed\n"
+    for s in mons:
+        wait_until(lambda: s.runs() >= 1, timeout=20, what=f"{s.kind} check")
+        wait_until(lambda: alerted(s), timeout=20, what=f"{s.kind} alert")
+        assert [r for r in s.records() if is_startup(r)] == [], s.kind
+
+
+def test_monctl_stop_start_state(servers):
+    mond = servers("mond").start()
+    p = ["-p", str(mond.port)]
+    r = run([MONCTL, "state"] + p)
+    assert (r.returncode, r.stdout, r.stderr) == (0, "scheduler running\n",
+                                                  "")
+    r = run([MONCTL, "state", "--json"] + p)
+    assert (r.returncode, json.loads(r.stdout)) == (0, {"running": True})
+    wait_until(lambda: mond.runs() >= 1, timeout=20, what="first check")
+    t0 = servertime(mond)
+    r = run([MONCTL, "stop"] + p)
+    assert (r.returncode, r.stdout, r.stderr) == (0, "stop completed\n", "")
+    m = re.fullmatch(r"scheduler stopped since (\d+)\n"
+                     r"220 list state completed\n",
+                     mond.moncmd("list", "state"))
+    assert m and t0 <= int(m.group(1)) <= servertime(mond)
+    since = int(m.group(1))
+    held = mond.runs()
+    r = run([MONCTL, "state"] + p)
+    assert r.returncode == 1, r.stderr
+    assert re.fullmatch(rf"scheduler stopped since {since} \(\d{{4}}-\d\d-\d\d "
+                        r"\d\d:\d\d:\d\d [+-]\d{4}\)\n", r.stdout), r.stdout
+    r = run([MONCTL, "state", "--json"] + p)
+    assert (r.returncode, json.loads(r.stdout)) == \
+        (1, {"running": False, "stopped_since": since})
+    r = run([MONCTL, "state", "--quiet"] + p)
+    assert (r.returncode, r.stdout) == (1, "")
+    r = run([MONCTL, "start", "--json"] + p)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout) == {"ok": True, "reply": "220 start completed",
+                                    "lines": []}
+    assert mond.moncmd("list", "state") == \
+        "scheduler running\n220 list state completed\n"
+    assert run([MONCTL, "state", "--quiet"] + p).returncode == 0
+    wait_until(lambda: mond.runs() >= held + 2, timeout=20,
+               what="checks after monctl start")
+    # an auth.cf without stop/start: mond refuses, monctl exits 1
+    mond.write("auth.cf", AUTH)
+    assert mond.moncmd("reload", "auth") == "220 reload completed\n"
+    r = run([MONCTL, "stop"] + p)
+    assert r.returncode == 1
+    assert "520 command could not be executed" in r.stderr
+    assert mond.moncmd("list", "state").startswith("scheduler running\n")
+    # usage errors and an unreachable mond
+    assert run([MONCTL, "stop", "now"] + p).returncode == 2
+    assert run([MONCTL, "state", "extra"] + p).returncode == 2
+    r = run([MONCTL, "state", "-p", "1"])
+    assert r.returncode == 3 and "cannot connect" in r.stderr
 
 
 def test_reset_stopped(servers):

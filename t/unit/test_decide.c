@@ -941,6 +941,71 @@ test_startupalert(void **state)
     svc_free(svc);
 }
 
+/* mon's do_alert returns first thing while the scheduler is stopped: no
+ * alert, no redistribute, and none of their bookkeeping, so the same
+ * failure alerts once the scheduler runs again (alertevery is not
+ * started by an alert that was never sent). */
+static void
+test_stopped_scheduler_drops_alerts_without_booking_them(void **state)
+{
+    (void)state;
+    struct period_def *pd;
+    struct service *svc = simple_svc(&pd);
+    pd->alertevery_ms = M(60);
+    add_alert(pd, ALERT_KIND_STARTUP, "hello.alert");
+    svc->redistribute_argv = xcalloc(2, sizeof(char *));
+    svc->redistribute_argv[0] = xstrdup("mon.trap.alert");
+    svc->redistribute_argc = 1;
+    struct svc_state st;
+    svc_state_init(&st, svc);
+    struct decide_facts f = facts(T0);
+    f.stopped = true;
+
+    struct decision d;
+    decision_init(&d);
+    decide_startup(svc, &st, &f, &d);
+    assert_int_equal(d.n, 0);
+    assert_true(d.stopped);
+    decision_fini(&d);
+    assert_int_equal(st.alert_count, 0);
+
+    d = result_f(svc, &st, &f, 1, "down", "", false);
+    assert_int_equal(d.n, 0);                   /* not even redistribute */
+    assert_true(d.stopped);
+    assert_true(d.suppressed);
+    assert_string_equal(d.why, "scheduler stopped");
+    decision_fini(&d);
+    /* The state changed; the alert bookkeeping did not. */
+    assert_int_equal(st.opstatus, OPSTATUS_FAIL);
+    assert_int_equal(st.failure_count, 1);
+    assert_int_equal(st.alert_count, 0);
+    assert_int_equal(st.periods[0].alerts_sent, 0);
+    assert_int_equal(st.periods[0].last_alert_wall_ms, 0);
+    assert_false(st.periods[0].down_alert_sent);
+
+    /* Running again: the same failure alerts (and redistributes). */
+    assert_int_equal(fail_alerts(svc, &st, T0 + M(1), 1, "down"), 1);
+    assert_int_equal(st.periods[0].alerts_sent, 1);
+
+    /* Recovery while stopped: no upalert, and not left owed either. */
+    f.now_wall_ms = T0 + M(2);
+    d = result_f(svc, &st, &f, 0, "ok", "", false);
+    assert_int_equal(d.n, 0);
+    assert_true(d.stopped);
+    decision_fini(&d);
+    assert_int_equal(st.opstatus, OPSTATUS_OK);
+    assert_false(st.periods[0].down_alert_sent);
+
+    /* A success while stopped that ends no failure is not a dropped
+     * alert. */
+    f.now_wall_ms = T0 + M(3);
+    d = result_f(svc, &st, &f, 0, "ok", "", false);
+    assert_false(d.stopped);
+    decision_fini(&d);
+    svc_state_fini(&st);
+    svc_free(svc);
+}
+
 static void
 test_redistribute_every_result(void **state)
 {
@@ -1085,6 +1150,7 @@ main(void)
         cmocka_unit_test(test_trapduration),
         cmocka_unit_test(test_traptimeout_O),
         cmocka_unit_test(test_startupalert),
+        cmocka_unit_test(test_stopped_scheduler_drops_alerts_without_booking_them),
         cmocka_unit_test(test_redistribute_every_result),
         cmocka_unit_test(test_failure_interval),
         cmocka_unit_test(test_rebind_keeps_period_state),
