@@ -65,6 +65,15 @@ enum web_state web_state_of(const struct svc_state *st, bool watch_disabled);
 #define WEB_HIST_RECENT 60          /* checks kept per service */
 #define WEB_LATE_BUCKETS 9          /* lateness histogram, +Inf last */
 
+/* The largest values the store keeps as they are; what lies beyond is
+ * saturated (see web_hist_record()). */
+#define WEB_HIST_EXIT_MAX 255               /* exit status */
+#define WEB_HIST_DUR_EXACT_MS 4194303LL     /* 2^22 - 1 ms, 69.9 min */
+#define WEB_HIST_DUR_MAX_MS 4194303000LL    /* 2^22 - 1 s, 48.5 days */
+#define WEB_HIST_SPAN_MS 4294967295LL       /* 2^32 - 1 ms, 49.7 days */
+
+/* One recent check as readers see it: web_hist_check() decodes it from
+ * the store's 12-byte record. */
 struct web_check {
     int64_t wall_ms;            /* when it finished */
     int64_t duration_ms;
@@ -80,14 +89,19 @@ struct web_perf {
     char unit[8];
 };
 
-/* One service's recent results.  Owned by the web_hist. */
+struct web_hist_rec;            /* a packed check; web_hist.c only */
+
+/* One service's recent results.  Owned by the web_hist; one allocation
+ * with its key, plus the ring and the perf block when they exist. */
 struct web_svc_hist {
-    char *key;                  /* "group\nservice" */
-    struct web_check recent[WEB_HIST_RECENT];   /* ring */
-    size_t start, n;
-    struct web_perf *perf;      /* of the last check */
-    size_t nperf;
-    int64_t last_duration_ms;   /* -1 before the first check */
+    struct web_hist_rec *ring;  /* cap records, grown up to RECENT; owned */
+    struct web_perf *perf;      /* of the last check: one block with its
+                                 * strings; owned */
+    int64_t base_wall_ms;       /* record times are ms after this */
+    int64_t last_duration_ms;   /* exact; -1 before the first check */
+    uint8_t start, n, cap;      /* ring: oldest, used, allocated */
+    uint8_t nperf;
+    char key[];                 /* "group\nservice" */
 };
 
 struct web_hist;
@@ -98,7 +112,18 @@ void web_hist_free(struct web_hist *h);
 /* Record a finished check.  hosts (of the service's group) split
  * perfdata labels "HOST_rest" / "HOST:rest" into host and label.
  * lateness_ns is how late the check started against its due time (< 0
- * unknown: not counted in the histogram). */
+ * unknown: not counted in the histogram).
+ *
+ * What is kept of each check (12 bytes, so 10,000 services stay small):
+ * wall_ms to the millisecond, the oldest checks being dropped while a
+ * service's recent checks would span more than WEB_HIST_SPAN_MS (only
+ * checks a day apart or a clock stepped by weeks get there);
+ * duration_ms exact up to WEB_HIST_DUR_EXACT_MS, then in whole seconds
+ * up to WEB_HIST_DUR_MAX_MS where it saturates (negative: 0); exit_status
+ * outside 0..WEB_HIST_EXIT_MAX as WEB_HIST_EXIT_MAX; ok as given; the
+ * response time as a float, read back as the shortest decimal giving
+ * that float (7 significant digits at most; NAN stays NAN, beyond
+ * FLT_MAX saturates).  last_duration_ms is kept exact. */
 void web_hist_record(struct web_hist *h, const char *group,
                      const char *service, char *const *hosts, size_t nhosts,
                      int64_t wall_ms, int64_t duration_ms, int exit_status,
@@ -107,9 +132,8 @@ void web_hist_record(struct web_hist *h, const char *group,
 const struct web_svc_hist *web_hist_find(const struct web_hist *h,
                                          const char *group,
                                          const char *service);
-/* The i-th recent check, oldest first (i < hs->n). */
-const struct web_check *web_hist_check(const struct web_svc_hist *hs,
-                                       size_t i);
+/* The i-th recent check, oldest first (i < hs->n), decoded. */
+struct web_check web_hist_check(const struct web_svc_hist *hs, size_t i);
 
 /* Lateness histogram (seconds; cumulative counts as Prometheus wants). */
 extern const double web_late_bounds_s[WEB_LATE_BUCKETS - 1];

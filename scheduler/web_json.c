@@ -207,13 +207,13 @@ svc_recent(const struct web_svc *s)
     if (s->hist == NULL)
         return a;
     for (size_t i = 0; i < s->hist->n; i++) {
-        const struct web_check *c = web_hist_check(s->hist, i);
+        struct web_check c = web_hist_check(s->hist, i);
         json_t *o = json_object();
-        json_object_set_new(o, "time", json_integer(c->wall_ms));
-        json_object_set_new(o, "ok", json_boolean(c->ok));
-        json_object_set_new(o, "exit", json_integer(c->exit_status));
-        json_object_set_new(o, "duration_ms", json_integer(c->duration_ms));
-        json_object_set_new(o, "response_ms", jnum(c->resp_ms));
+        json_object_set_new(o, "time", json_integer(c.wall_ms));
+        json_object_set_new(o, "ok", json_boolean(c.ok));
+        json_object_set_new(o, "exit", json_integer(c.exit_status));
+        json_object_set_new(o, "duration_ms", json_integer(c.duration_ms));
+        json_object_set_new(o, "response_ms", jnum(c.resp_ms));
         json_array_append_new(a, o);
     }
     return a;

@@ -153,9 +153,9 @@ put_status_bar(struct web_buf *b, const struct web_svc_hist *hs)
     web_buf_printf(b, "<svg class=\"bar\" viewBox=\"0 0 %d %d\" role=\"img\" "
                    "aria-label=\"recent checks\">", BAR_W, BAR_H);
     for (size_t i = 0; i < hs->n; i++) {
-        const struct web_check *c = web_hist_check(hs, i);
+        struct web_check c = web_hist_check(hs, i);
         char tb[40];
-        time_t t = (time_t)(c->wall_ms / 1000);
+        time_t t = (time_t)(c.wall_ms / 1000);
         struct tm tm;
         if (gmtime_r(&t, &tm) != NULL)
             strftime(tb, sizeof tb, "%Y-%m-%d %H:%M:%S UTC", &tm);
@@ -164,9 +164,9 @@ put_status_bar(struct web_buf *b, const struct web_svc_hist *hs)
         web_buf_printf(b, "<rect class=\"%s\" x=\"%.1f\" y=\"0\" "
                        "width=\"%.1f\" height=\"%d\"><title>%s: %s, exit %d, "
                        "%lld ms</title></rect>",
-                       c->ok ? "ok" : "fail", (double)i * w, w - 1, BAR_H, tb,
-                       c->ok ? "ok" : "failed", c->exit_status,
-                       (long long)c->duration_ms);
+                       c.ok ? "ok" : "fail", (double)i * w, w - 1, BAR_H, tb,
+                       c.ok ? "ok" : "failed", c.exit_status,
+                       (long long)c.duration_ms);
     }
     web_buf_puts(b, "</svg>");
 }
@@ -180,11 +180,11 @@ put_chart(struct web_buf *b, const struct web_svc_hist *hs)
 
     if (hs != NULL)
         for (size_t i = 0; i < hs->n; i++) {
-            const struct web_check *c = web_hist_check(hs, i);
-            if (!isnan(c->resp_ms)) {
+            struct web_check c = web_hist_check(hs, i);
+            if (!isnan(c.resp_ms)) {
                 have++;
-                if (c->resp_ms > max)
-                    max = c->resp_ms;
+                if (c.resp_ms > max)
+                    max = c.resp_ms;
             }
         }
     if (have == 0) {
@@ -201,12 +201,12 @@ put_chart(struct web_buf *b, const struct web_svc_hist *hs)
                    "<polyline points=\"", CHART_W, CHART_H, max, max,
                    CHART_H - 1, CHART_W, CHART_H - 1);
     for (size_t i = 0; i < hs->n; i++) {
-        const struct web_check *c = web_hist_check(hs, i);
+        struct web_check c = web_hist_check(hs, i);
         double x, y;
-        if (isnan(c->resp_ms))
+        if (isnan(c.resp_ms))
             continue;
         x = hs->n > 1 ? (double)i * CHART_W / (double)(hs->n - 1) : 0;
-        y = (CHART_H - 4) - c->resp_ms / max * (CHART_H - 20);
+        y = (CHART_H - 4) - c.resp_ms / max * (CHART_H - 20);
         web_buf_printf(b, "%.1f,%.1f ", x, y);
     }
     web_buf_puts(b, "\"/></svg>");
@@ -301,12 +301,12 @@ web_page_service(const struct web_svc *s, int64_t now_wall_ms,
         web_buf_puts(&b, "<li>none</li>");
     web_buf_puts(&b, "</ul><h2>Recent failures</h2><ul class=\"hist\">");
     for (size_t i = s->hist != NULL ? s->hist->n : 0; i > 0; i--) {
-        const struct web_check *c = web_hist_check(s->hist, i - 1);
-        if (c->ok)
+        struct web_check c = web_hist_check(s->hist, i - 1);
+        if (c.ok)
             continue;
         web_buf_puts(&b, "<li>");
-        put_time(&b, c->wall_ms);
-        web_buf_printf(&b, " exit %d</li>", c->exit_status);
+        put_time(&b, c.wall_ms);
+        web_buf_printf(&b, " exit %d</li>", c.exit_status);
         nfail++;
     }
     if (nfail == 0)

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <float.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdbool.h>
@@ -265,7 +266,22 @@ test_json_service_and_error(void **state)
                      "last_duration_ms")), 310);
     assert_string_equal(json_string_value(json_array_get(json_object_get(
         root, "history"), 0)), hist[0]);
+    /* the recent check as an API client reads it */
+    assert_non_null(strstr(s, "\"recent\":[{\"time\":1764000000000,"
+                           "\"ok\":false,\"exit\":1,\"duration_ms\":310,"
+                           "\"response_ms\":250.0}]"));
     json_decref(root);
+    free(s);
+    /* a float-stored response time prints as the monitor wrote it */
+    perf_set_init(&ps);
+    perfdata_parse("mx1_time=123.456ms", &ps);
+    web_hist_record(f.hist, "mail", "smtp", hosts2, 2, NOW_MS + 1, 7, 0, true,
+                    -1, &ps);
+    perf_set_fini(&ps);
+    s = web_json_service(&f.svcs[1], NOW_MS, &u, hist, 1);
+    assert_non_null(strstr(s, "{\"time\":1764000000001,\"ok\":true,"
+                           "\"exit\":0,\"duration_ms\":7,"
+                           "\"response_ms\":123.456}]"));
     free(s);
 
     s = web_json_error(404, "no service a/b");
@@ -439,17 +455,206 @@ test_hist_ring(void **state)
     hs = web_hist_find(h, "g", "s");
     assert_non_null(hs);
     assert_int_equal(hs->n, WEB_HIST_RECENT);
-    assert_int_equal(web_hist_check(hs, 0)->wall_ms, 5);        /* oldest */
-    assert_int_equal(web_hist_check(hs, WEB_HIST_RECENT - 1)->wall_ms,
+    assert_int_equal(web_hist_check(hs, 0).wall_ms, 5);        /* oldest */
+    assert_int_equal(web_hist_check(hs, WEB_HIST_RECENT - 1).wall_ms,
                      WEB_HIST_RECENT + 4);
-    assert_true(isnan(web_hist_check(hs, 0)->resp_ms));
+    assert_true(isnan(web_hist_check(hs, 0).resp_ms));
     for (int i = 0; i < 1000; i++) {
         snprintf(g, sizeof g, "g%d", i);
         hs = web_hist_find(h, g, "s");
         assert_non_null(hs);
-        assert_int_equal(web_hist_check(hs, 0)->wall_ms, i);
+        assert_int_equal(web_hist_check(hs, 0).wall_ms, i);
     }
     assert_null(web_hist_find(h, "g", "nope"));
+    web_hist_free(h);
+}
+
+/* One check recorded for "g"/"s" with perfdata text perf (NULL: none). */
+static void
+record(struct web_hist *h, int64_t wall_ms, int64_t duration_ms, int exit,
+       bool ok, const char *perf)
+{
+    struct perf_set ps;
+
+    perf_set_init(&ps);
+    if (perf != NULL)
+        perfdata_parse(perf, &ps);
+    web_hist_record(h, "g", "s", NULL, 0, wall_ms, duration_ms, exit, ok, -1,
+                    &ps);
+    perf_set_fini(&ps);
+}
+
+static struct web_check
+last_check(const struct web_hist *h)
+{
+    const struct web_svc_hist *hs = web_hist_find(h, "g", "s");
+
+    assert_non_null(hs);
+    assert_true(hs->n > 0);
+    return web_hist_check(hs, hs->n - 1);
+}
+
+/* A check is packed into 12 bytes: each field at and beyond its limit. */
+static void
+test_hist_packing_limits(void **state)
+{
+    static const struct {
+        int64_t in, out;
+    } durs[] = {
+        { 0, 0 },
+        { 1, 1 },
+        { 59999, 59999 },
+        { WEB_HIST_DUR_EXACT_MS, WEB_HIST_DUR_EXACT_MS },   /* 69.9 min */
+        { WEB_HIST_DUR_EXACT_MS + 1, 4194000 },     /* then whole seconds */
+        { 86400123, 86400000 },
+        { WEB_HIST_DUR_MAX_MS - 1, WEB_HIST_DUR_MAX_MS - 1000 },
+        { WEB_HIST_DUR_MAX_MS, WEB_HIST_DUR_MAX_MS },
+        { WEB_HIST_DUR_MAX_MS + 999, WEB_HIST_DUR_MAX_MS },     /* saturates */
+        { INT64_MAX, WEB_HIST_DUR_MAX_MS },
+        { -5, 0 },
+    };
+    static const struct {
+        int in, out;
+    } exits[] = {
+        { 0, 0 }, { 1, 1 }, { 127, 127 }, { 137, 137 }, { 255, 255 },
+        { 256, 255 }, { 1000, 255 }, { -1, 255 }, { -2147483647 - 1, 255 },
+    };
+    struct web_hist *h = web_hist_new();
+    struct web_check c;
+    int64_t t = NOW_MS;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof durs / sizeof durs[0]; i++) {
+        record(h, ++t, durs[i].in, 0, true, NULL);
+        c = last_check(h);
+        assert_int_equal(c.duration_ms, durs[i].out);
+        assert_int_equal(c.wall_ms, t);
+        /* the last duration (metrics, JSON) stays exact */
+        assert_int_equal(web_hist_find(h, "g", "s")->last_duration_ms,
+                         durs[i].in);
+    }
+    for (size_t i = 0; i < sizeof exits / sizeof exits[0]; i++) {
+        record(h, ++t, 5, exits[i].in, false, NULL);
+        c = last_check(h);
+        assert_int_equal(c.exit_status, exits[i].out);
+        assert_false(c.ok);             /* a saturated exit is never ok */
+        assert_int_equal(c.duration_ms, 5);
+    }
+    /* ok is its own bit, whatever the exit */
+    record(h, ++t, 5, 0, false, NULL);
+    assert_false(last_check(h).ok);
+    record(h, ++t, 5, 255, true, NULL);
+    c = last_check(h);
+    assert_true(c.ok);
+    assert_int_equal(c.exit_status, 255);
+
+    /* response time: none is NAN, units become ms, floats beyond range
+     * saturate, non-finite stays so */
+    record(h, ++t, 5, 0, true, NULL);
+    assert_true(isnan(last_check(h).resp_ms));
+    record(h, ++t, 5, 0, true, "n=3");          /* not time-like */
+    assert_true(isnan(last_check(h).resp_ms));
+    record(h, ++t, 5, 0, true, "t=0.25s");
+    assert_true(last_check(h).resp_ms == 250.0);
+    record(h, ++t, 5, 0, true, "t=1500us");
+    assert_true(last_check(h).resp_ms == 1.5);
+    record(h, ++t, 5, 0, true, "t=123.456ms");     /* as printed, not */
+    assert_true(last_check(h).resp_ms == 123.456);  /* 123.45600128 */
+    record(h, ++t, 5, 0, true, "t=0.001234s");
+    assert_true(last_check(h).resp_ms == 1.234);
+    record(h, ++t, 5, 0, true, "t=98765.4321ms");   /* float keeps 7 digits */
+    assert_true(last_check(h).resp_ms == 98765.43);
+    record(h, ++t, 5, 0, true, "t=0.000002us");
+    assert_true(last_check(h).resp_ms == 2e-9);
+    record(h, ++t, 5, 0, true, "t=1e300s");
+    assert_true(last_check(h).resp_ms == FLT_MAX);
+    record(h, ++t, 5, 0, true, "t=-1e300s");
+    assert_true(last_check(h).resp_ms == -FLT_MAX);
+    record(h, ++t, 5, 0, true, "t=NaNms");
+    assert_true(isnan(last_check(h).resp_ms));
+    assert_int_equal(last_check(h).wall_ms, t);
+    web_hist_free(h);
+}
+
+/* Check times stay exact to the ms; a span beyond 49.7 days (or a clock
+ * stepped back that far) drops the oldest checks, never garbles them. */
+static void
+test_hist_time_span(void **state)
+{
+    struct web_hist *h = web_hist_new();
+    const struct web_svc_hist *hs;
+    const int64_t span = WEB_HIST_SPAN_MS;
+    int64_t want[8];
+    size_t nw = 0;
+
+    (void)state;
+    record(h, NOW_MS, 1, 0, true, NULL);
+    record(h, NOW_MS + 1, 2, 0, true, NULL);
+    record(h, NOW_MS - 1000, 3, 0, true, NULL);     /* clock stepped back */
+    record(h, NOW_MS + span - 1000, 4, 0, true, NULL);  /* just fits */
+    hs = web_hist_find(h, "g", "s");
+    assert_int_equal(hs->n, 4);
+    assert_int_equal(web_hist_check(hs, 0).wall_ms, NOW_MS);
+    assert_int_equal(web_hist_check(hs, 1).wall_ms, NOW_MS + 1);
+    assert_int_equal(web_hist_check(hs, 2).wall_ms, NOW_MS - 1000);
+    assert_int_equal(web_hist_check(hs, 3).wall_ms, NOW_MS + span - 1000);
+    assert_int_equal(web_hist_check(hs, 2).duration_ms, 3);
+
+    /* NOW_MS - 1000 must go, and the two before it (oldest first) */
+    record(h, NOW_MS + span + 5, 5, 1, false, NULL);
+    hs = web_hist_find(h, "g", "s");
+    assert_int_equal(hs->n, 2);
+    assert_int_equal(web_hist_check(hs, 0).wall_ms, NOW_MS + span - 1000);
+    assert_int_equal(web_hist_check(hs, 0).duration_ms, 4);
+    assert_int_equal(web_hist_check(hs, 1).wall_ms, NOW_MS + span + 5);
+    assert_int_equal(web_hist_check(hs, 1).exit_status, 1);
+
+    /* the ring wrapped inside its first 4 records, then grows: order and
+     * values survive the copy */
+    want[nw++] = NOW_MS + span - 1000;
+    want[nw++] = NOW_MS + span + 5;
+    for (int i = 0; i < 6; i++) {
+        want[nw] = NOW_MS + span + 10 + i;
+        record(h, want[nw], 100 + i, 0, true, NULL);
+        nw++;
+    }
+    hs = web_hist_find(h, "g", "s");
+    assert_int_equal(hs->n, nw);
+    for (size_t i = 0; i < nw; i++)
+        assert_int_equal(web_hist_check(hs, i).wall_ms, want[i]);
+
+    /* a step back by more than the span keeps only the new check */
+    record(h, NOW_MS - span, 7, 0, true, NULL);
+    hs = web_hist_find(h, "g", "s");
+    assert_int_equal(hs->n, 1);
+    assert_int_equal(web_hist_check(hs, 0).wall_ms, NOW_MS - span);
+    assert_int_equal(web_hist_check(hs, 0).duration_ms, 7);
+    web_hist_free(h);
+}
+
+/* The ring grows in steps and then keeps exactly WEB_HIST_RECENT. */
+static void
+test_hist_ring_growth(void **state)
+{
+    struct web_hist *h = web_hist_new();
+    const struct web_svc_hist *hs;
+
+    (void)state;
+    for (int i = 0; i < 3 * WEB_HIST_RECENT; i++) {
+        size_t n;
+        record(h, NOW_MS + 10000LL * i, i, i % 3, i % 3 == 0, NULL);
+        hs = web_hist_find(h, "g", "s");
+        n = (size_t)i + 1 < WEB_HIST_RECENT ? (size_t)i + 1 : WEB_HIST_RECENT;
+        assert_int_equal(hs->n, n);
+        for (size_t k = 0; k < n; k++) {
+            struct web_check c = web_hist_check(hs, k);
+            int j = i + 1 - (int)n + (int)k;
+            assert_int_equal(c.wall_ms, NOW_MS + 10000LL * j);
+            assert_int_equal(c.duration_ms, j);
+            assert_int_equal(c.exit_status, j % 3);
+            assert_int_equal(c.ok, j % 3 == 0);
+        }
+    }
     web_hist_free(h);
 }
 
@@ -535,6 +740,9 @@ main(void)
         cmocka_unit_test(test_json_alerts),
         cmocka_unit_test(test_metrics_format),
         cmocka_unit_test(test_hist_ring),
+        cmocka_unit_test(test_hist_packing_limits),
+        cmocka_unit_test(test_hist_time_span),
+        cmocka_unit_test(test_hist_ring_growth),
         cmocka_unit_test(test_dtlog_parse),
         cmocka_unit_test(test_uptime_math),
         cmocka_unit_test(test_history_match),
