@@ -8,6 +8,7 @@
  * spawner's grace for them, then exits 0.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
@@ -721,6 +722,12 @@ run(struct mond *m)
         m->pidfile = NULL;
     }
 
+    /* Big buffers that come and go (a state file being written, a page
+     * being rendered, a burst of frames) get their own mappings and are
+     * given back when freed.  Setting the threshold also stops glibc
+     * from raising it after such a free, which would leave the next
+     * ones in the heap for good. */
+    (void)mallopt(M_MMAP_THRESHOLD, 256 * 1024);
     m->lp = loop_new(on_signal, m);
     if (m->lp == NULL)
         fatal("event loop");

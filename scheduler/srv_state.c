@@ -29,7 +29,11 @@ struct srv_state {
     struct loop *lp;
     struct svctab *tab;
     char *path;                 /* NULL: not persisted */
-    char *last_text;            /* what is on disk */
+    uint64_t last_hash;         /* of what is on disk (FNV-1a), and */
+    size_t last_len;            /* its length; last_len 0: nothing yet.
+                                 * Not the text itself: at 10,000
+                                 * services that is 4 MB kept for a
+                                 * comparison. */
     struct loop_timer timer;
     struct extra *ex;
     size_t nex, capex;
@@ -137,7 +141,6 @@ srv_state_free(struct srv_state *ss)
     }
     free(ss->ex);
     free(ss->path);
-    free(ss->last_text);
     free(ss);
 }
 
@@ -178,12 +181,26 @@ collect(struct srv_state *ss, struct statefile *sf)
         statefile_add_history(sf, svctab_history_at(ss->tab, h));
 }
 
+static uint64_t
+text_hash(const char *s, size_t len)
+{
+    uint64_t h = 14695981039346656037ULL;
+
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
 int
 srv_state_save(struct srv_state *ss)
 {
     struct statefile sf;
     struct atomicfile_err err;
     char *text;
+    size_t len;
+    uint64_t hash;
 
     if (ss->path == NULL)
         return 0;
@@ -194,11 +211,13 @@ srv_state_save(struct srv_state *ss)
     collect(ss, &sf);
     text = statefile_format(&sf);
     statefile_fini(&sf);
-    if (ss->last_text != NULL && strcmp(text, ss->last_text) == 0) {
+    len = strlen(text);
+    hash = text_hash(text, len);
+    if (ss->last_len == len && ss->last_hash == hash) {
         free(text);
         return 0;
     }
-    if (atomicfile_write(ss->path, text, strlen(text), 0600, &err) != 0) {
+    if (atomicfile_write(ss->path, text, len, 0600, &err) != 0) {
         char buf[512];
 
         atomicfile_err_format(&err, ss->path, buf, sizeof(buf));
@@ -211,8 +230,9 @@ srv_state_save(struct srv_state *ss)
     if (ss->failed_logged)
         log_info("state: saved to %s again", ss->path);
     ss->failed_logged = false;
-    free(ss->last_text);
-    ss->last_text = text;
+    ss->last_hash = hash;
+    ss->last_len = len;
+    free(text);
     return 0;
 }
 
