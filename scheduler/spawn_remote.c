@@ -269,17 +269,22 @@ buf_flush(struct buf *b, int fd)
     return 0;
 }
 
-/* Read what fd has into b.  1 at EOF, -1 on error, else 0. */
+/* Read what fd has into b.  1 at EOF, -1 on error, else 0.  The socket
+ * is watched level-triggered, so a read that does not fill the room
+ * ends the round: anything that arrives later wakes the loop again, and
+ * the read that would only say EAGAIN is saved. */
 static int
 buf_fill(struct buf *b, int fd)
 {
     for (;;) {
         ssize_t n;
+        size_t room;
 
         if (b->off > 0 && b->off == b->len)
             b->off = b->len = 0;
         xgrow((void **)&b->p, &b->cap, b->len + READ_CHUNK, 1);
-        n = recv(fd, b->p + b->len, b->cap - b->len, 0);
+        room = b->cap - b->len;
+        n = recv(fd, b->p + b->len, room, 0);
         if (n == 0)
             return 1;
         if (n < 0) {
@@ -288,6 +293,8 @@ buf_fill(struct buf *b, int fd)
             return errno == EAGAIN ? 0 : -1;
         }
         b->len += (size_t)n;
+        if ((size_t)n < room)
+            return 0;
     }
 }
 
