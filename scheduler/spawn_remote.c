@@ -19,6 +19,10 @@
  *   queued job); helper -> mond: STARTED, DONE, CANCELLED.
  * Jobs are named by a 64-bit id: slot in mond's table | generation << 32.
  *
+ * mond pings the helper every HELPER_PING_MS; one that has not answered
+ * within HELPER_PONG_DEADLINE_MS (stopped, stuck) is killed and handled
+ * as dead, so a hung helper cannot stop every check in silence.
+ *
  * If the helper dies (EOF on the socket), the process groups of the jobs
  * it had are killed, a new helper is started, and those jobs are reported
  * with result.lost so callers retry; after HELPER_DEATHS_MAX deaths in
@@ -42,7 +46,8 @@
 
 enum {
     MSG_START = 1, MSG_SIGNAL = 2, MSG_MAXPROCS = 3, MSG_CANCEL = 4,
-    MSG_STARTED = 11, MSG_DONE = 12, MSG_CANCELLED = 13
+    MSG_PING = 5,
+    MSG_STARTED = 11, MSG_DONE = 12, MSG_CANCELLED = 13, MSG_PONG = 14
 };
 
 #define FRAME_MAX (512u << 20)          /* sanity bound on one frame */
@@ -51,6 +56,8 @@ enum {
 #define HELPER_DEATHS_MAX 5
 #define HELPER_DEATH_WINDOW_S 60
 #define HELPER_LAZY_MS 5                /* STARTED frames may wait this */
+#define HELPER_PING_MS 1000             /* mond asks "alive?" this often */
+#define HELPER_PONG_DEADLINE_MS 5000    /* no answer: hung, replaced */
 
 /* ---- byte buffers and frames ---- */
 
@@ -530,6 +537,13 @@ helper_io(struct loop *lp, void *arg, uint32_t events, int64_t now_ns)
         case MSG_CANCEL:
             helper_cancel(h, get_u64(&r));
             break;
+        case MSG_PING: {
+            size_t at = frame_begin(&h->out, MSG_PONG);
+
+            frame_end(&h->out, at);
+            helper_flush(h);
+            break;
+        }
         default:
             break;
         }
@@ -591,11 +605,45 @@ struct spawn_remote {
     int maxprocs;
     int deaths;
     int64_t first_death_ns;
+    struct loop_timer ping;     /* the watchdog */
+    bool ping_outstanding;
+    int64_t ping_sent_ns;
 };
 
 static void remote_io(struct loop *lp, void *arg, uint32_t events,
                       int64_t now_ns);
 static void remote_died(struct spawner *sp, const char *why);
+static void remote_send(struct spawner *sp, bool from_submit);
+
+/* The watchdog: ping, or replace a helper that left the last one
+ * unanswered for HELPER_PONG_DEADLINE_MS. */
+static void
+remote_ping(struct loop *lp, void *arg, int64_t now_ns)
+{
+    struct spawner *sp = arg;
+    struct spawn_remote *rm = sp->rm;
+
+    if (rm->ping_outstanding) {
+        if (now_ns - rm->ping_sent_ns >= HELPER_PONG_DEADLINE_MS * 1000000LL) {
+            log_warnx("spawn helper pid %d has not answered for %d s; "
+                      "killing it", (int)rm->pid,
+                      HELPER_PONG_DEADLINE_MS / 1000);
+            (void)kill(rm->pid, SIGKILL);
+            remote_died(sp, "hung");
+            if (sp->rm == NULL)
+                return;                 /* gave up on helpers */
+            rm = sp->rm;
+        }
+    } else {
+        size_t at = frame_begin(&rm->out, MSG_PING);
+
+        frame_end(&rm->out, at);
+        rm->ping_outstanding = true;
+        rm->ping_sent_ns = now_ns;
+        remote_send(sp, false);
+    }
+    loop_timer_arm(lp, &rm->ping, now_ns + HELPER_PING_MS * 1000000LL);
+}
 
 /* Fork the helper; 0 or -1 (errno). */
 static int
@@ -629,6 +677,7 @@ remote_fork(struct spawner *sp, struct spawn_remote *rm)
     (void)close(sv[1]);
     rm->pid = pid;
     rm->reaped = false;
+    rm->ping_outstanding = false;
     rm->fd = sv[0];
     rm->out_watched = false;
     rm->in.off = rm->in.len = 0;
@@ -665,6 +714,9 @@ spawn_remote_start(struct spawner *sp)
         return -1;
     }
     sp->rm = rm;
+    loop_timer_init(&rm->ping, remote_ping, sp);
+    loop_timer_arm(sp->lp, &rm->ping,
+                   loop_now_ns(sp->lp) + HELPER_PING_MS * 1000000LL);
     return 0;
 }
 
@@ -891,6 +943,9 @@ remote_io(struct loop *lp, void *arg, uint32_t events, int64_t now_ns)
         case MSG_DONE:
             remote_frame_done(sp, &r, now_ns);
             break;
+        case MSG_PONG:
+            rm->ping_outstanding = false;
+            break;
         case MSG_CANCELLED: {
             struct spawn_job *j = slot_get(rm, get_u64(&r));
 
@@ -978,6 +1033,7 @@ remote_died(struct spawner *sp, const char *why)
                   "children itself from now on", rm->deaths,
                   HELPER_DEATH_WINDOW_S);
         sp->rm = NULL;
+        loop_timer_cancel(sp->lp, &rm->ping);
         free(rm->in.p);
         free(rm->out.p);
         free(rm->slots);
@@ -1050,6 +1106,7 @@ spawn_remote_free(struct spawner *sp)
     struct spawn_remote *rm = sp->rm;
 
     sp->rm = NULL;
+    loop_timer_cancel(sp->lp, &rm->ping);
     if (rm->fd >= 0) {
         loop_io_del(sp->lp, &rm->io);
         /* EOF tells the helper to kill and reap its children and go. */

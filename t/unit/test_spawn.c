@@ -367,6 +367,34 @@ test_helper_death_loses_and_restarts(void **state)
 }
 
 static void
+test_hung_helper_replaced(void **state)
+{
+    struct loop *lp = loop_new(NULL, NULL);
+    struct spawner *sp = spawner_new_helper(lp);
+    struct got g = { 0 };
+    pid_t helper = spawner_helper_pid(sp), helper2;
+
+    (void)state;
+    /* A stopped helper answers nothing: the watchdog kills it within its
+     * deadline (5 s), the job it held is lost, a new helper runs. */
+    assert_int_equal(kill(helper, SIGSTOP), 0);
+    sh(sp, &g, "echo never", 0, 0);
+    run_until(lp, &g, 1);
+    assert_true(g.r[0].lost);
+    assert_true(wait_gone(helper));
+    helper2 = spawner_helper_pid(sp);
+    assert_true(helper2 > 0);
+    assert_int_not_equal(helper2, helper);
+    sh(sp, &g, "echo again", 0, 0);
+    run_until(lp, &g, 2);
+    assert_false(g.r[1].lost);
+    assert_string_equal(g.out[1], "again\n");
+    got_fini(&g);
+    spawner_free(sp);
+    loop_free(lp);
+}
+
+static void
 test_helper_ends_children_with_mond(void **state)
 {
     struct loop *lp = loop_new(NULL, NULL);
@@ -408,6 +436,7 @@ main(void)
         cmocka_unit_test(test_guard_decision),
         cmocka_unit_test(test_helper_death_loses_and_restarts),
         cmocka_unit_test(test_helper_ends_children_with_mond),
+        cmocka_unit_test(test_hung_helper_replaced),
     };
     int failed;
 
