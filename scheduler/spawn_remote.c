@@ -530,6 +530,9 @@ helper_io(struct loop *lp, void *arg, uint32_t events, int64_t now_ns)
             break;
         case MSG_SIGNAL:
             spawner_signal_all(h->sp, (int)get_i64(&r));
+            /* mond is stopping and counts what still runs: STARTED
+             * frames left waiting go now. */
+            helper_flush(h);
             break;
         case MSG_MAXPROCS:
             spawner_set_maxprocs(h->sp, (int)get_i64(&r));
