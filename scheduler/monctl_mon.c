@@ -590,24 +590,33 @@ monctl_cmd_ack(int argc, char **argv)
     return rc;
 }
 
-int
-monctl_cmd_unack(int argc, char **argv)
+/* A command on one service: "monctl NAME [options] GROUP SERVICE" sent
+ * as "PREFIX GROUP SERVICE". */
+static int
+group_service_cmd(int argc, char **argv, const char *syn, const char *name,
+                  const char *prefix)
 {
-    static const char syn[] = "unack [options] GROUP SERVICE";
     struct opts o;
     int rc = parse_opts(argc, argv, &o, syn, false);
     char *cmd;
 
     if (rc != 0)
         return rc > 0 ? EXIT_OK : EXIT_USAGE;
-    if (argc - optind != 2 || need_names("unack", 2, argv + optind, syn)) {
+    if (argc - optind != 2 || need_names(name, 2, argv + optind, syn)) {
         fprintf(stderr, "usage: monctl %s\n", syn);
         return EXIT_USAGE;
     }
-    cmd = xasprintf("unack %s %s", argv[optind], argv[optind + 1]);
-    rc = simple(&o, "unack", cmd);
+    cmd = xasprintf("%s %s %s", prefix, argv[optind], argv[optind + 1]);
+    rc = simple(&o, name, cmd);
     free(cmd);
     return rc;
+}
+
+int
+monctl_cmd_unack(int argc, char **argv)
+{
+    return group_service_cmd(argc, argv, "unack [options] GROUP SERVICE",
+                             "unack", "unack");
 }
 
 static int
@@ -661,21 +670,8 @@ monctl_cmd_enable(int argc, char **argv)
 int
 monctl_cmd_test(int argc, char **argv)
 {
-    static const char syn[] = "test [options] GROUP SERVICE";
-    struct opts o;
-    int rc = parse_opts(argc, argv, &o, syn, false);
-    char *cmd;
-
-    if (rc != 0)
-        return rc > 0 ? EXIT_OK : EXIT_USAGE;
-    if (argc - optind != 2 || need_names("test", 2, argv + optind, syn)) {
-        fprintf(stderr, "usage: monctl %s\n", syn);
-        return EXIT_USAGE;
-    }
-    cmd = xasprintf("test monitor %s %s", argv[optind], argv[optind + 1]);
-    rc = simple(&o, "test", cmd);
-    free(cmd);
-    return rc;
+    return group_service_cmd(argc, argv, "test [options] GROUP SERVICE",
+                             "test", "test monitor");
 }
 
 int

@@ -422,6 +422,17 @@ def test_monshow_and_monctl(servers):
     r = run([MONCTL, "ack", "-u", "carol", "-p", str(mond.port), "g1", "bad",
              "x"], env=dict(os.environ, MONCTL_PASSWORD="wrong"))
     assert r.returncode == 1 and "530 login unsuccessful" in r.stderr
+    # unack and test monitor through monctl
+    r = run([MONCTL, "unack", "-u", "carol", "-p", str(mond.port), "g1",
+             "bad"], env=env)
+    assert r.returncode == 0, r.stderr
+    assert dict(mond.opstatus()[("g1", "bad")])["ack"] == "0"
+    r = run([MONCTL, "test", "-p", str(mond.port), "g1", "ok"])
+    assert r.returncode == 0, r.stderr
+    assert "test monitor completed" in r.stdout
+    for bad in (["unack", "g1"], ["test", "g1", "ok", "extra"]):
+        r = run([MONCTL, *bad])
+        assert r.returncode == 2 and "usage: monctl" in r.stderr, bad
     r = run([MONCTL, "disable", "-p", str(mond.port), "watch", "solo"])
     assert r.returncode == 1          # not logged in: refused
     assert "520 command could not be executed" in r.stderr
