@@ -845,3 +845,16 @@ def test_spawn_helper_death_loses_no_check_and_sends_no_alert(mond):
     assert len(open(mond.path("slow.pids")).read().split()) >= 2
     assert proc.poll() is None
     assert len(mond.records()) == 1
+
+
+def test_no_spawn_helper_environment(mond, monkeypatch):
+    # MOND_NO_SPAWN_HELPER=1: mond forks its children itself, and they
+    # run and alert the same way.
+    monkeypatch.setenv("MOND_NO_SPAWN_HELPER", "1")
+    basic_cf(mond)
+    mond.set_result(1, "h1 down\n")
+    proc = mond.start()
+    recs = mond.wait_records(1)
+    assert recs[0]["stdin"] == "h1 down\n"
+    assert spawn_helper_of(proc.pid) is None
+    assert "MOND_NO_SPAWN_HELPER set" in mond.log()
