@@ -46,7 +46,8 @@ compile_ok(const char *spec)
     struct period *p = period_compile(spec, &col, &msg);
 
     if (p == NULL)
-        fail_msg("\"%s\" did not compile: col %d: %s", spec, col, msg);
+        fail_msg("\"%s\" did not compile: col %d: %s", spec, col,
+                 msg != NULL ? msg : "(no message)");
     assert_int_equal(col, 0);
     assert_null(msg);
     return p;
