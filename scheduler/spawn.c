@@ -310,6 +310,8 @@ job_finish(struct spawner *sp, struct spawn_job *j, const siginfo_t *si,
     loop_timer_cancel(sp->lp, &j->timer);
     job_release_fds(sp, j);
     list_remove(job_list_of(sp, j), j);
+    if (!j->priority)
+        sp->finished++;
     if (j->done != NULL)
         j->done(j->arg, &r, now_ns);
     job_free(j);
@@ -585,6 +587,12 @@ fail:
  * other programs' load can never hold mond below ncpu fresh children,
  * so monitoring keeps going on a busy machine.  Priority jobs (alerts)
  * are never held.  Decision in spawn_guard_holds(), a pure function.
+ *
+ * While a backlog persists, capctl (capctl.h) measures whether fewer
+ * fresh children at once complete more checks per second (on some VMs
+ * two children on two CPUs each take over twice as long as one alone)
+ * and, if so, lowers the level: below ncpu it is a strict limit on fresh
+ * children (spawn_cap_holds), retried when one exits or ages out.
  */
 #define SPAWN_FRESH_MS 25
 #define SPAWN_HOLD_RETRY_MS 1
@@ -597,6 +605,16 @@ spawn_guard_holds(int ncpu, size_t fresh, long runnable)
     if (fresh < (size_t)ncpu)
         return false;
     return runnable > 2L * ncpu;
+}
+
+bool
+spawn_cap_holds(int level, int ncpu, size_t fresh, long runnable)
+{
+    if (ncpu < 1)
+        ncpu = 1;
+    if (level >= ncpu)
+        return spawn_guard_holds(ncpu, fresh, runnable);
+    return fresh >= (size_t)(level < 1 ? 1 : level);
 }
 
 /* Runnable tasks on the machine now (4th field of /proc/loadavg, "R/T"),
@@ -623,18 +641,23 @@ machine_runnable(struct spawner *sp)
     return strtol(p, NULL, 10);
 }
 
+/* Children started in the last SPAWN_FRESH_MS and still running; *oldest
+ * gets the start of the oldest of them. */
 static size_t
-fresh_children(const struct spawner *sp, int64_t now_ns)
+fresh_children(const struct spawner *sp, int64_t now_ns, int64_t *oldest)
 {
     size_t n = 0;
 
+    *oldest = now_ns;
     /* running is in start order: walk back from the youngest. */
     for (const struct spawn_job *j = sp->running.tail; j != NULL;
          j = j->prev) {
         if (now_ns - j->start_ns > SPAWN_FRESH_MS * 1000000LL)
             break;
-        if (j->state == JOB_RUNNING)
+        if (j->state == JOB_RUNNING) {
             n++;
+            *oldest = j->start_ns;
+        }
     }
     return n;
 }
@@ -672,22 +695,41 @@ hold_retry(struct loop *lp, void *arg, int64_t now_ns)
 static void
 start_queued(struct spawner *sp, int64_t now_ns)
 {
+    int level = sp->capc.cap;
+
     while (sp->queued.head != NULL &&
            (sp->maxprocs <= 0 || sp->running.n < (size_t)sp->maxprocs)) {
         struct spawn_job *j = sp->queued.head;
+        int64_t oldest;
 
-        if (!j->priority && sp->running.n >= (size_t)sp->ncpu &&
-            spawn_guard_holds(sp->ncpu, fresh_children(sp, now_ns),
-                              machine_runnable(sp))) {
+        if (!j->priority && sp->running.n >= (size_t)level &&
+            spawn_cap_holds(level, sp->ncpu,
+                            fresh_children(sp, now_ns, &oldest),
+                            level >= sp->ncpu ? machine_runnable(sp) : 0)) {
             if (!sp->holding) {
+                /* Below the plain guard only an exit or a child ageing
+                 * out of "fresh" can free a place. */
+                int64_t at = level >= sp->ncpu
+                    ? now_ns + SPAWN_HOLD_RETRY_MS * 1000000LL
+                    : oldest + SPAWN_FRESH_MS * 1000000LL + 1;
+
                 sp->holding = true;
                 sp->holds++;
-                loop_timer_arm(sp->lp, &sp->hold_timer,
-                               now_ns + SPAWN_HOLD_RETRY_MS * 1000000LL);
+                loop_timer_arm(sp->lp, &sp->hold_timer, at);
             }
-            return;
+            break;
         }
         job_start(sp, j, now_ns);
+    }
+    level = capctl_update(&sp->capc, now_ns, sp->finished,
+                          sp->queued.head != NULL);
+    if (level != sp->last_level) {
+        log_debug("spawn: at most %d children starting at once%s "
+                  "(measured %d: %.0f/s, %d: %.0f/s)", level,
+                  level >= sp->ncpu ? " (overload guard)" : "",
+                  sp->last_level, sp->capc.rate[sp->last_level],
+                  level, sp->capc.rate[level]);
+        sp->last_level = level;
     }
 }
 
@@ -803,6 +845,8 @@ spawner_new(struct loop *lp)
         }
     }
     sp->ncpu = online_cpus();
+    capctl_init(&sp->capc, sp->ncpu);
+    sp->last_level = sp->capc.cap;
     sp->loadavg_fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
     loop_timer_init(&sp->hold_timer, hold_retry, sp);
     loop_timer_init(&sp->poll_timer, poll_exits, sp);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "capctl.h"
 #include "loop.h"
 #include "spawner.h"
 
@@ -61,6 +62,11 @@ struct spawner {
     struct loop_timer hold_timer;
     bool holding;
     uint64_t holds;
+    /* How many children may be starting at once under overload, tuned
+     * by measuring (capctl.h); ordinary jobs finished, which it counts. */
+    struct capctl capc;
+    int last_level;
+    uint64_t finished;
     struct spawn_remote *rm;    /* non-NULL: jobs run by the spawn helper */
     bool pidfds;                /* pidfd_open works: SIGCHLD not watched */
     struct loop_timer poll_timer;       /* exits of jobs without a pidfd */

@@ -101,6 +101,9 @@ uint64_t spawner_holds(const struct spawner *sp);
  * least ncpu fresh children and more than 2 x ncpu tasks are runnable
  * on the machine (runnable < 0: unknown, never hold).  Pure. */
 bool spawn_guard_holds(int ncpu, size_t fresh, long runnable);
+/* With a tuned level (capctl.h): at level ncpu or above the guard above,
+ * below it a strict limit of `level` fresh children. */
+bool spawn_cap_holds(int level, int ncpu, size_t fresh, long runnable);
 
 /* Queue or start a job; everything in req is copied.  Never fails: a
  * program that cannot be started is reported through done() (with

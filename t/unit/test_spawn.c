@@ -260,6 +260,20 @@ test_guard_decision(void **state)
     /* A bogus CPU count counts as one. */
     assert_true(spawn_guard_holds(0, 1, 3));
     assert_false(spawn_guard_holds(0, 1, 2));
+
+    /* A tuned level (capctl) below the CPUs is a strict limit on fresh
+     * children, whatever the load; at the CPUs it is the guard above. */
+    assert_false(spawn_cap_holds(1, 2, 0, 100));
+    assert_true(spawn_cap_holds(1, 2, 1, 0));
+    assert_true(spawn_cap_holds(1, 2, 1, -1));
+    assert_false(spawn_cap_holds(3, 4, 2, 100));
+    assert_true(spawn_cap_holds(3, 4, 3, 0));
+    assert_false(spawn_cap_holds(2, 2, 2, 4));
+    assert_true(spawn_cap_holds(2, 2, 2, 5));
+    assert_false(spawn_cap_holds(2, 2, 1, 100));
+    /* A level of 0 or less still lets nothing fresh run beside one. */
+    assert_true(spawn_cap_holds(0, 2, 1, 0));
+    assert_false(spawn_cap_holds(0, 2, 0, 0));
 }
 
 struct started {
