@@ -56,6 +56,7 @@ enum {
 #define HELPER_DEATHS_MAX 5
 #define HELPER_DEATH_WINDOW_S 60
 #define HELPER_LAZY_MS 5                /* STARTED frames may wait this */
+#define HELPER_BATCH_MS 10              /* and a passing DONE under backlog */
 #define HELPER_PING_MS 1000             /* mond asks "alive?" this often */
 #define HELPER_PONG_DEADLINE_MS 5000    /* no answer: hung, replaced */
 
@@ -345,6 +346,7 @@ struct hjob {
     uint64_t rid;
     struct spawn_job *job;
     struct hjob *prev, *next;
+    bool priority;
 };
 
 struct helper {
@@ -422,7 +424,6 @@ helper_done(void *arg, const struct spawn_result *r, int64_t now_ns)
     struct helper *h = hj->h;
     size_t at = frame_begin(&h->out, MSG_DONE);
 
-    (void)now_ns;
     put_u64(&h->out, hj->rid);
     put_i64(&h->out, r->pid);
     put_i64(&h->out, r->spawn_errno);
@@ -437,6 +438,23 @@ helper_done(void *arg, const struct spawn_result *r, int64_t now_ns)
     put_u64(&h->out, spawner_holds(h->sp));
     put_bytes(&h->out, r->output, r->output_len);
     frame_end(&h->out, at);
+    /*
+     * While checks wait in the queue, mond is not what they wait for:
+     * a check that passed is reported with the next ones, at most
+     * HELPER_BATCH_MS later, so mond wakes once for several checks
+     * instead of once for each.  A failure, a timeout, an alert's end
+     * and any result with nothing waiting go at once: alerts hang on
+     * them.
+     */
+    if (!hj->priority && r->exited && r->exit_code == 0 && !r->timed_out &&
+        spawner_queued(h->sp) > 0) {
+        int64_t due = now_ns + HELPER_BATCH_MS * 1000000LL;
+
+        hjob_unlink(hj);
+        if (!h->lazy.armed || h->lazy.due_ns > due)
+            loop_timer_arm(h->lp, &h->lazy, due);
+        return;
+    }
     hjob_unlink(hj);
     helper_flush(h);
 }
@@ -475,6 +493,7 @@ helper_start(struct helper *h, struct rd *r)
         req.done = helper_done;
         req.started = helper_started;
         req.arg = hj;
+        hj->priority = req.priority;
         hj->next = h->jobs;
         if (h->jobs != NULL)
             h->jobs->prev = hj;
@@ -609,6 +628,7 @@ struct spawn_remote {
     int deaths;
     int64_t first_death_ns;
     struct loop_timer ping;     /* the watchdog */
+    struct loop_timer flush;    /* START frames of one loop pass, sent once */
     bool ping_outstanding;
     int64_t ping_sent_ns;
 };
@@ -617,6 +637,17 @@ static void remote_io(struct loop *lp, void *arg, uint32_t events,
                       int64_t now_ns);
 static void remote_died(struct spawner *sp, const char *why);
 static void remote_send(struct spawner *sp, bool from_submit);
+
+/* Armed for "now" by a submit: it fires after the timers and events of
+ * this loop pass, so the checks that came due together reach the helper
+ * in one send (and wake it once). */
+static void
+remote_flush_timer(struct loop *lp, void *arg, int64_t now_ns)
+{
+    (void)lp;
+    (void)now_ns;
+    remote_send(arg, true);
+}
 
 /* The watchdog: ping, or replace a helper that left the last one
  * unanswered for HELPER_PONG_DEADLINE_MS. */
@@ -718,6 +749,7 @@ spawn_remote_start(struct spawner *sp)
     }
     sp->rm = rm;
     loop_timer_init(&rm->ping, remote_ping, sp);
+    loop_timer_init(&rm->flush, remote_flush_timer, sp);
     loop_timer_arm(sp->lp, &rm->ping,
                    loop_now_ns(sp->lp) + HELPER_PING_MS * 1000000LL);
     return 0;
@@ -833,7 +865,8 @@ spawn_remote_submit(struct spawner *sp, const struct spawn_req *req)
     put_bytes(&rm->out, req->has_input ? req->input : "",
               req->has_input ? req->input_len : 0);
     frame_end(&rm->out, at);
-    remote_send(sp, true);
+    if (!rm->out_watched && !rm->flush.armed)
+        loop_timer_arm(sp->lp, &rm->flush, loop_now_ns(sp->lp));
     return j;
 }
 
@@ -1037,6 +1070,7 @@ remote_died(struct spawner *sp, const char *why)
                   HELPER_DEATH_WINDOW_S);
         sp->rm = NULL;
         loop_timer_cancel(sp->lp, &rm->ping);
+        loop_timer_cancel(sp->lp, &rm->flush);
         free(rm->in.p);
         free(rm->out.p);
         free(rm->slots);
@@ -1110,6 +1144,7 @@ spawn_remote_free(struct spawner *sp)
 
     sp->rm = NULL;
     loop_timer_cancel(sp->lp, &rm->ping);
+    loop_timer_cancel(sp->lp, &rm->flush);
     if (rm->fd >= 0) {
         loop_io_del(sp->lp, &rm->io);
         /* EOF tells the helper to kill and reap its children and go. */
