@@ -865,7 +865,12 @@ spawn_remote_submit(struct spawner *sp, const struct spawn_req *req)
     put_bytes(&rm->out, req->has_input ? req->input : "",
               req->has_input ? req->input_len : 0);
     frame_end(&rm->out, at);
-    if (!rm->out_watched && !rm->flush.armed)
+    /* An alert goes at once, not after the rest of this pass's work
+     * (history, spool, page); checks that come due together go in one
+     * send. */
+    if (req->priority)
+        remote_send(sp, true);
+    else if (!rm->out_watched && !rm->flush.armed)
         loop_timer_arm(sp->lp, &rm->flush, loop_now_ns(sp->lp));
     return j;
 }
