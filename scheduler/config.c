@@ -670,13 +670,82 @@ find_program(const char *dirs, const char *prog)
     }
 }
 
+/*
+ * Programs already looked up, so that 10,000 services of one monitor cost
+ * one look-up, not 10,000 (a set of (dirs, name) -> found, open
+ * addressing; the strings are borrowed from the config).
+ */
+struct prog_seen {
+    const char *dirs, *name;
+    bool found;
+};
+
+struct prog_memo {
+    struct prog_seen *v;
+    size_t cap, n;
+};
+
+static uint64_t
+prog_hash(const char *dirs, const char *name)
+{
+    uint64_t h = 1469598103934665603ULL;
+
+    for (const char *p = dirs != NULL ? dirs : ""; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    h = (h ^ 0xff) * 1099511628211ULL;
+    for (const char *p = name; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    return h;
+}
+
+static bool
+same_dirs(const char *a, const char *b)
+{
+    return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static bool
+find_program_memo(struct prog_memo *m, const char *dirs, const char *prog)
+{
+    size_t i;
+
+    if (m->n * 2 >= m->cap) {
+        struct prog_memo g = { xcalloc(m->cap ? m->cap * 2 : 64,
+                                       sizeof *m->v),
+                               m->cap ? m->cap * 2 : 64, m->n };
+
+        for (size_t k = 0; k < m->cap; k++) {
+            if (m->v[k].name == NULL)
+                continue;
+            i = prog_hash(m->v[k].dirs, m->v[k].name) & (g.cap - 1);
+            while (g.v[i].name != NULL)
+                i = (i + 1) & (g.cap - 1);
+            g.v[i] = m->v[k];
+        }
+        free(m->v);
+        *m = g;
+    }
+    i = prog_hash(dirs, prog) & (m->cap - 1);
+    while (m->v[i].name != NULL) {
+        if (strcmp(m->v[i].name, prog) == 0 && same_dirs(m->v[i].dirs, dirs))
+            return m->v[i].found;
+        i = (i + 1) & (m->cap - 1);
+    }
+    m->v[i].dirs = dirs;
+    m->v[i].name = prog;
+    m->v[i].found = find_program(dirs, prog);
+    m->n++;
+    return m->v[i].found;
+}
+
 static void
 check_alerts(const struct config *cfg, struct diag_list *warnings,
-             const struct watch *w, const struct service *s,
-             const struct alert_def *a, size_t n)
+             struct prog_memo *memo, const struct watch *w,
+             const struct service *s, const struct alert_def *a, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        if (a[i].argc == 0 || find_program(cfg->g.alertdir, a[i].argv[0]))
+        if (a[i].argc == 0 ||
+            find_program_memo(memo, cfg->g.alertdir, a[i].argv[0]))
             continue;
         diag_add(warnings, DIAG_WARNING, cfg->path, a[i].line, a[i].col,
                  "watch %s service %s: alert %s not found in alertdir %s",
@@ -687,30 +756,36 @@ check_alerts(const struct config *cfg, struct diag_list *warnings,
 void
 config_check_programs(const struct config *cfg, struct diag_list *warnings)
 {
+    struct prog_memo memo = { NULL, 0, 0 };
+
     for (size_t i = 0; i < cfg->nwatches; i++) {
         const struct watch *w = &cfg->watches[i];
         for (size_t j = 0; j < w->nservices; j++) {
             const struct service *s = &w->services[j];
             if (s->monitor_argc > 0
-                && !find_program(cfg->g.mondir, s->monitor_argv[0]))
+                && !find_program_memo(&memo, cfg->g.mondir,
+                                      s->monitor_argv[0]))
                 diag_add(warnings, DIAG_WARNING, cfg->path, s->monitor_line,
                          0, "watch %s service %s: monitor %s not found in "
                          "mondir %s", w->name, s->name, s->monitor_argv[0],
                          cfg->g.mondir);
             if (s->redistribute_argc > 0
-                && !find_program(cfg->g.alertdir, s->redistribute_argv[0]))
+                && !find_program_memo(&memo, cfg->g.alertdir,
+                                      s->redistribute_argv[0]))
                 diag_add(warnings, DIAG_WARNING, cfg->path, s->line, 0,
                          "watch %s service %s: redistribute alert %s not "
                          "found in alertdir %s", w->name, s->name,
                          s->redistribute_argv[0], cfg->g.alertdir);
             for (size_t k = 0; k < s->nperiods; k++) {
                 const struct period_def *p = &s->periods[k];
-                check_alerts(cfg, warnings, w, s, p->alerts, p->nalerts);
-                check_alerts(cfg, warnings, w, s, p->ackalerts,
+                check_alerts(cfg, warnings, &memo, w, s, p->alerts,
+                             p->nalerts);
+                check_alerts(cfg, warnings, &memo, w, s, p->ackalerts,
                              p->nackalerts);
-                check_alerts(cfg, warnings, w, s, p->disablealerts,
+                check_alerts(cfg, warnings, &memo, w, s, p->disablealerts,
                              p->ndisablealerts);
             }
         }
     }
+    free(memo.v);
 }

@@ -711,8 +711,15 @@ start_service(struct pstate *ps, const struct moncf_word *kw)
                   "watch %s: service %s defined twice (first "
                   "at line %d)",
                   w->name, w->services[dup].name, w->services[dup].line);
-    w->services = xrealloc(w->services,
-                           (w->nservices + 1) * sizeof(*w->services));
+    /* Room doubles (8, 16, 32, ...): a watch of 10,000 services is not
+     * copied 10,000 times. */
+    {
+        size_t have = w->nservices;
+
+        if (have == 0 || (have >= 8 && (have & (have - 1)) == 0))
+            w->services = xrealloc(w->services, (have == 0 ? 8 : 2 * have) *
+                                                    sizeof(*w->services));
+    }
     struct service *s = &w->services[w->nservices];
     memset(s, 0, sizeof(*s));
     s->name = moncf_wstr(l, &ws[0]);

@@ -1011,6 +1011,16 @@ test_check_programs(void **state)
     fputs("#!/bin/sh\nexit 0\n", f);
     assert_int_equal(fclose(f), 0);
     assert_int_equal(chmod(mon, 0755), 0);
+    /* alertdir is a second directory holding only both.x, so the same
+     * name is found as an alert and not as a monitor. */
+    char adir[] = "/tmp/test_moncf_a_XXXXXX";
+    assert_non_null(mkdtemp(adir));
+    char *both = xasprintf("%s/both.x", adir);
+    f = fopen(both, "w");
+    assert_non_null(f);
+    fputs("#!/bin/sh\nexit 0\n", f);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(chmod(both, 0755), 0);
     char *text = xasprintf(
         "mondir = /nonexistent:%s\nalertdir = %s\n"
         "watch h\n    service a\n        interval 1m\n"
@@ -1021,19 +1031,33 @@ test_check_programs(void **state)
         "    service c\n        interval 1m\n"
         "        monitor /bin/sh -c true\n"
         "    service d\n        interval 1m\n"
-        "        monitor /nonexistent/x.monitor\n", dir, dir);
+        "        monitor /nonexistent/x.monitor\n"
+        "    service e\n        interval 1m\n"
+        "        monitor absent.monitor\n"
+        "        period\n            alert missing.alert y\n"
+        "    service f\n        interval 1m\n"
+        "        monitor both.x\n"
+        "        period\n            alert both.x\n", dir, adir);
     struct config *cfg = load_text(text);
     struct diag_list w;
     diag_list_init(&w);
     config_check_programs(cfg, &w);
     char *got = all_diags(&w);
+    /* Every service that names a missing program is warned about, also
+     * when the look-up was made once for an earlier service. */
     char *want = xasprintf(
         "t.cf:8:19: warning: watch h service a: alert missing.alert not "
         "found in alertdir %s\n"
         "t.cf:11: warning: watch h service b: monitor absent.monitor not "
         "found in mondir /nonexistent:%s\n"
         "t.cf:17: warning: watch h service d: monitor /nonexistent/x.monitor "
-        "not found in mondir /nonexistent:%s\n", dir, dir, dir);
+        "not found in mondir /nonexistent:%s\n"
+        "t.cf:20: warning: watch h service e: monitor absent.monitor not "
+        "found in mondir /nonexistent:%s\n"
+        "t.cf:22:19: warning: watch h service e: alert missing.alert not "
+        "found in alertdir %s\n"
+        "t.cf:25: warning: watch h service f: monitor both.x not "
+        "found in mondir /nonexistent:%s\n", adir, dir, dir, dir, adir, dir);
     assert_string_equal(got, want);
     free(got);
     free(want);
@@ -1042,7 +1066,10 @@ test_check_programs(void **state)
     free(text);
     assert_int_equal(unlink(mon), 0);
     assert_int_equal(rmdir(dir), 0);
+    assert_int_equal(unlink(both), 0);
+    assert_int_equal(rmdir(adir), 0);
     free(mon);
+    free(both);
 }
 
 int
