@@ -104,12 +104,21 @@ svc_state_init(struct svc_state *st, const struct service *svc)
                                : NULL;
 }
 
+char svc_state_empty[1];
+
+void
+svc_str_free(char *s)
+{
+    if (s != svc_state_empty)
+        free(s);
+}
+
 void
 svc_state_fini(struct svc_state *st)
 {
-    free(st->last_summary);
-    free(st->last_detail);
-    free(st->last_output);
+    svc_str_free(st->last_summary);
+    svc_str_free(st->last_detail);
+    svc_str_free(st->last_output);
     free(st->ack_comment);
     free(st->failure_summary);
     free(st->failure_detail);
@@ -187,6 +196,16 @@ replace(char **dst, const char *src)
 {
     char *c = src != NULL ? xstrdup(src) : NULL;
     free(*dst);
+    *dst = c;
+}
+
+/* A last_* field: NULL or "" become the shared svc_state_empty. */
+static void
+replace_last(char **dst, const char *src)
+{
+    char *c = src != NULL && src[0] != '\0' ? xstrdup(src) : svc_state_empty;
+
+    svc_str_free(*dst);
     *dst = c;
 }
 
@@ -447,9 +466,9 @@ on_failure(const struct service *svc, struct svc_state *st,
     replace(&st->failure_summary, summary);
     replace(&st->failure_detail, detail);
     st->last_retval = retval;
-    replace(&st->last_summary, summary);
-    replace(&st->last_detail, detail);
-    replace(&st->last_output, output);
+    replace_last(&st->last_summary, summary);
+    replace_last(&st->last_detail, detail);
+    replace_last(&st->last_output, output);
 }
 
 /* The success path: upalerts if this ends a failure, then a clean slate. */
@@ -518,9 +537,9 @@ on_success(const struct service *svc, struct svc_state *st,
     }
 
     st->last_retval = 0;
-    replace(&st->last_summary, r->summary != NULL ? r->summary : "");
-    replace(&st->last_detail, r->detail != NULL ? r->detail : "");
-    replace(&st->last_output, r->output != NULL ? r->output : "");
+    replace_last(&st->last_summary, r->summary);
+    replace_last(&st->last_detail, r->detail);
+    replace_last(&st->last_output, r->output);
 }
 
 void

@@ -103,6 +103,11 @@ struct svc_state {
 
 void svc_state_init(struct svc_state *st, const struct service *svc);
 void svc_state_fini(struct svc_state *st);
+/* last_summary, last_detail and last_output that are empty all point at
+ * this one "" (most checks that pass print nothing: 10,000 services keep
+ * no 30,000 empty strings).  Free those fields with svc_str_free(). */
+extern char svc_state_empty[1];
+void svc_str_free(char *s);
 /* Resize per-period state after a reload changed the service's periods,
  * keeping what it can (by label/spec).  old_svc may be NULL. */
 void svc_state_rebind(struct svc_state *st, const struct service *old_svc,

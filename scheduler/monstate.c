@@ -211,7 +211,7 @@ num(const char *v)
 static void
 set_str(char **dst, const char *escaped)
 {
-    free(*dst);
+    svc_str_free(*dst);
     *dst = monstate_unescape(escaped);
 }
 

@@ -99,7 +99,7 @@ copy_fields(void *dst, const void *src, const struct fdesc *f, size_t n)
             char *const *sp = (char *const *)(const void *)s;
             char **dp = (char **)(void *)d;
 
-            free(*dp);
+            svc_str_free(*dp);
             *dp = *sp != NULL ? xstrdup(*sp) : NULL;
             break;
         }
@@ -395,7 +395,7 @@ get_fields(const struct rec *r, void *obj, const struct fdesc *f, size_t n,
         if (f[i].kind == F_STR) {
             char **sp = (char **)(void *)p;
 
-            free(*sp);
+            svc_str_free(*sp);
             *sp = xstrdup(v);
             continue;
         }

@@ -24,7 +24,8 @@ struct svc_rt {
     const struct service *svc;
     struct svc_state st;
     char *label;                /* "watch/service" */
-    char *monitor_path;         /* resolved; NULL when not found */
+    const char *monitor_path;   /* resolved; NULL when not found; borrowed
+                                 * from svctab.progs */
     struct loop_timer due;
     int64_t run_start_ns;
     struct spawn_job *job;      /* monitor running (or queued) */
@@ -40,6 +41,18 @@ struct svc_rt {
 
 struct host_ref {
     char *group, *host;
+};
+
+/* Monitor names resolved in mondir, shared by every service that runs
+ * the same program (name -> path, path NULL when not found); rebuilt for
+ * each config. */
+struct prog_ent {
+    char *name, *path;
+};
+
+struct prog_map {
+    struct prog_ent *v;
+    size_t cap, n;
 };
 
 struct svctab {
@@ -62,6 +75,7 @@ struct svctab {
     bool paused;                /* mon's "stop" */
     int64_t paused_wall_ms;
     struct histlog *failhist;   /* mon's @last_failures */
+    struct prog_map progs;      /* for s->cfg's mondir */
 };
 
 /* A file name from the config taken relative to logdir, as mon does. */

@@ -95,6 +95,8 @@ struct web_hist_rec;            /* a packed check; web_hist.c only */
  * with its key, plus the ring and the perf block when they exist. */
 struct web_svc_hist {
     struct web_hist_rec *ring;  /* cap records, grown up to RECENT; owned */
+    float *resp;                /* cap response times beside the ring, NULL
+                                 * until a check has one; owned */
     struct web_perf *perf;      /* of the last check: one block with its
                                  * strings; owned */
     int64_t base_wall_ms;       /* record times are ms after this */
@@ -114,7 +116,8 @@ void web_hist_free(struct web_hist *h);
  * lateness_ns is how late the check started against its due time (< 0
  * unknown: not counted in the histogram).
  *
- * What is kept of each check (12 bytes, so 10,000 services stay small):
+ * What is kept of each check (8 bytes, 12 once the service has reported
+ * a response time, so 10,000 services stay small):
  * wall_ms to the millisecond, the oldest checks being dropped while a
  * service's recent checks would span more than WEB_HIST_SPAN_MS (only
  * checks a day apart or a clock stepped by weeks get there);

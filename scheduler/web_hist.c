@@ -11,14 +11,16 @@
  * until mond restarts (bounded by the number of services ever defined).
  *
  * Memory is what this store is about (issue 2: at most 2 KiB a service
- * for all of mond): a check is a 12-byte record (time as ms after a
- * per-service base, a float response time, duration, exit and ok in one
- * word), the ring is allocated on the first check and grown in steps
+ * for all of mond): a check is an 8-byte record (time as ms after a
+ * per-service base; duration, exit and ok in one word), plus a float
+ * response time in an array beside the ring that exists only once the
+ * service has reported one; the ring is allocated on the first check and
+ * grown in steps
  * (4, 16, WEB_HIST_RECENT) so a rarely run service holds little, the key
  * lives in the service's own allocation, and the last perfdata is one
  * block with its strings.  Steady state (60 checks): about 0.8 KiB of
  * heap a service without perfdata, against 2.0 KiB with the 32-byte
- * records and separate key before.
+ * records and separate key before; 0.5 KiB without response times.
  */
 #include "web.h"
 
@@ -44,11 +46,10 @@
 
 struct web_hist_rec {
     uint32_t t_ms;              /* wall time - hs->base_wall_ms */
-    float resp_ms;              /* NAN if none */
     uint32_t word;              /* duration, ok, exit (REC_*) */
 };
 
-_Static_assert(sizeof(struct web_hist_rec) == 12, "a check is 12 bytes");
+_Static_assert(sizeof(struct web_hist_rec) == 8, "a check is 8 bytes");
 _Static_assert(WEB_HIST_RECENT <= UINT8_MAX && WEB_PERF_MAX <= UINT8_MAX,
                "ring and perf counts are uint8_t");
 _Static_assert(WEB_HIST_DUR_EXACT_MS == REC_DUR_MASK &&
@@ -120,6 +121,7 @@ web_hist_free(struct web_hist *h)
             continue;
         free(h->slots[i]->perf);
         free(h->slots[i]->ring);
+        free(h->slots[i]->resp);
         free(h->slots[i]);
     }
     free(h->slots);
@@ -217,7 +219,13 @@ web_hist_check(const struct web_svc_hist *hs, size_t i)
     c.duration_ms = (r->word & REC_DUR_SECS) != 0 ? d * 1000 : d;
     c.exit_status = (int)(r->word >> REC_EXIT_SHIFT);
     c.ok = (r->word & REC_OK) != 0;
-    c.resp_ms = isnan(r->resp_ms) ? NAN : resp_decode(r->resp_ms);
+    if (hs->resp == NULL) {
+        c.resp_ms = NAN;
+    } else {
+        float f = hs->resp[(hs->start + i) % hs->cap];
+
+        c.resp_ms = isnan(f) ? NAN : resp_decode(f);
+    }
     return c;
 }
 
@@ -309,6 +317,14 @@ ring_push(struct web_svc_hist *hs)
             nr[i] = *rec_at(hs, i);
         free(hs->ring);
         hs->ring = nr;
+        if (hs->resp != NULL) {
+            float *np = xmalloc(ncap * sizeof *np);
+
+            for (size_t i = 0; i < hs->n; i++)
+                np[i] = hs->resp[(hs->start + i) % hs->cap];
+            free(hs->resp);
+            hs->resp = np;
+        }
         hs->cap = (uint8_t)ncap;
         hs->start = 0;
     }
@@ -437,8 +453,15 @@ web_hist_record(struct web_hist *h, const char *group, const char *service,
         rebase(hs, wall_ms);
     r = ring_push(hs);
     r->t_ms = (uint32_t)(wall_ms - hs->base_wall_ms);
-    r->resp_ms = pack_resp(resp);
     r->word = pack_word(duration_ms, exit_status, ok);
+    if (!isnan(resp) && hs->resp == NULL) {
+        /* The first response time: the array comes, NAN for the rest. */
+        hs->resp = xmalloc((size_t)hs->cap * sizeof *hs->resp);
+        for (size_t k = 0; k < hs->cap; k++)
+            hs->resp[k] = NAN;
+    }
+    if (hs->resp != NULL)
+        hs->resp[r - hs->ring] = pack_resp(resp);
     hs->last_duration_ms = duration_ms;
 
     if (lateness_ns >= 0) {

@@ -494,6 +494,59 @@ last_check(const struct web_hist *h)
     return web_hist_check(hs, hs->n - 1);
 }
 
+/* Response times live beside the ring only once a check has one: each
+ * check keeps its own (or NAN) through the ring's growth (4, 16, RECENT)
+ * and its wrap-around. */
+static void
+test_hist_resp_beside_ring(void **state)
+{
+    struct web_hist *h = web_hist_new();
+    const struct web_svc_hist *hs;
+    const int total = WEB_HIST_RECENT + 23;
+    char perf[32];
+
+    (void)state;
+    for (int i = 0; i < 10; i++)
+        record(h, i, 1, 0, true, NULL);
+    hs = web_hist_find(h, "g", "s");
+    assert_null(hs->resp);              /* none reported: no array */
+    for (int i = 10; i < total; i++) {
+        /* every third check has one: t = i ms */
+        if (i % 3 == 0) {
+            snprintf(perf, sizeof perf, "t=%dms", i);
+            record(h, i, 1, 0, true, perf);
+        } else {
+            record(h, i, 1, 0, true, NULL);
+        }
+    }
+    hs = web_hist_find(h, "g", "s");
+    assert_non_null(hs->resp);
+    assert_int_equal(hs->n, WEB_HIST_RECENT);
+    for (int k = 0; k < WEB_HIST_RECENT; k++) {
+        struct web_check c = web_hist_check(hs, (size_t)k);
+        int i = total - WEB_HIST_RECENT + k;
+
+        assert_int_equal(c.wall_ms, i);
+        if (i >= 10 && i % 3 == 0)
+            assert_true(c.resp_ms == (double)i);
+        else
+            assert_true(isnan(c.resp_ms));
+    }
+    web_hist_free(h);
+
+    /* The first response time arrives while the ring is still small. */
+    h = web_hist_new();
+    record(h, 1, 1, 0, true, NULL);
+    record(h, 2, 1, 0, true, "t=7ms");
+    for (int i = 3; i < 20; i++)
+        record(h, i, 1, 0, true, NULL);
+    hs = web_hist_find(h, "g", "s");
+    assert_true(isnan(web_hist_check(hs, 0).resp_ms));
+    assert_true(web_hist_check(hs, 1).resp_ms == 7.0);
+    assert_true(isnan(web_hist_check(hs, 2).resp_ms));
+    web_hist_free(h);
+}
+
 /* A check is packed into 12 bytes: each field at and beyond its limit. */
 static void
 test_hist_packing_limits(void **state)
@@ -740,6 +793,7 @@ main(void)
         cmocka_unit_test(test_json_alerts),
         cmocka_unit_test(test_metrics_format),
         cmocka_unit_test(test_hist_ring),
+        cmocka_unit_test(test_hist_resp_beside_ring),
         cmocka_unit_test(test_hist_packing_limits),
         cmocka_unit_test(test_hist_time_span),
         cmocka_unit_test(test_hist_ring_growth),
