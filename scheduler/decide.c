@@ -191,10 +191,17 @@ decision_fini(struct decision *d)
     memset(d, 0, sizeof(*d));
 }
 
+/* The same text again (a service failing the same way at every check)
+ * keeps its string: no allocation, and no churn that fragments the heap
+ * of 10,000 services. */
 static void
 replace(char **dst, const char *src)
 {
-    char *c = src != NULL ? xstrdup(src) : NULL;
+    char *c;
+
+    if (*dst != NULL && src != NULL && strcmp(*dst, src) == 0)
+        return;
+    c = src != NULL ? xstrdup(src) : NULL;
     free(*dst);
     *dst = c;
 }
@@ -203,8 +210,14 @@ replace(char **dst, const char *src)
 static void
 replace_last(char **dst, const char *src)
 {
-    char *c = src != NULL && src[0] != '\0' ? xstrdup(src) : svc_state_empty;
+    char *c;
 
+    if (src == NULL || src[0] == '\0')
+        c = svc_state_empty;
+    else if (*dst != NULL && strcmp(*dst, src) == 0)
+        return;
+    else
+        c = xstrdup(src);
     svc_str_free(*dst);
     *dst = c;
 }
