@@ -539,6 +539,45 @@ watch solo
 """
 
 
+SAVE_CF = """\
+hostgroup g1 localhost
+
+watch g1
+    service flip
+        interval 1s
+        monitor flip.monitor
+"""
+# fails while the file FAIL exists beside mon.d
+FLIP_MONITOR = ("#!/bin/sh\nif [ -e \"$(dirname \"$0\")/../FAIL\" ]; then\n"
+                "  echo 'flip down'; exit 1\nfi\necho 'flip up'\nexit 0\n")
+
+
+def test_state_saved_soon_after_a_failure_not_after_a_first_success(servers):
+    """A service's first success after start-up is not worth a save of
+    the whole state (the minute's save takes it; a restart checks it
+    again), a failure is saved within 5 s."""
+    mond = servers("mond", cf=SAVE_CF)
+    mond.write("mon.d/flip.monitor", FLIP_MONITOR, 0o755)
+    state = mond.path("state", "mond.state")
+    mond.start()
+    wait_until(lambda: dict(mond.opstatus().get(("g1", "flip"), {}))
+               .get("opstatus") == "1", timeout=20, what="first success")
+    # Two save ticks (every 5 s) pass with nothing but first successes
+    # and repeated ones.
+    time.sleep(11)
+    assert not os.path.exists(state), open(state).read()
+    mond.write("FAIL", "")
+    wait_until(lambda: dict(mond.opstatus()[("g1", "flip")])
+               .get("opstatus") == "0", timeout=20, what="failure")
+    # within the next save tick (5 s), long before the minute's save
+    wait_until(lambda: os.path.exists(state), timeout=12,
+               what="state file after the failure")
+    with open(state) as f:
+        text = f.read()
+    assert "\topstatus=0\t" in text
+    assert "\tfailure_summary=flip\\20down\t" in text   # blanks escaped
+
+
 def test_restart_keeps_ack_and_disabled(servers):
     mond = servers("mond", cf=RESTART_CF).start()
     wait_until(lambda: mond.records(), timeout=20, what="first alert")
