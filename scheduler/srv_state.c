@@ -9,6 +9,7 @@
 #include "srv_state.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -211,6 +212,11 @@ srv_state_save(struct srv_state *ss)
     collect(ss, &sf);
     text = statefile_format(&sf);
     statefile_fini(&sf);
+    /* The copy of every service's strings just freed leaves the heap
+     * full of holes; give whole free pages back (glibc's malloc_trim also
+     * releases pages inside the heap), or a table of services that keep
+     * failing (saved every 5 s) holds that memory for good. */
+    (void)malloc_trim(0);
     len = strlen(text);
     hash = text_hash(text, len);
     if (ss->last_len == len && ss->last_hash == hash) {
