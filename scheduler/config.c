@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "depexpr.h"
 #include "parse_moncf.h"
 #include "parse_yaml.h"
+#include "strmap.h"
 #include "period.h"
 #include "xalloc.h"
 
@@ -672,75 +674,24 @@ find_program(const char *dirs, const char *prog)
 
 /*
  * Programs already looked up, so that 10,000 services of one monitor cost
- * one look-up, not 10,000 (a set of (dirs, name) -> found, open
- * addressing; the strings are borrowed from the config).
+ * one look-up, not 10,000: keyed "dirs\nname", the value says found (2)
+ * or not (1).
  */
-struct prog_seen {
-    const char *dirs, *name;
-    bool found;
-};
-
-struct prog_memo {
-    struct prog_seen *v;
-    size_t cap, n;
-};
-
-static uint64_t
-prog_hash(const char *dirs, const char *name)
-{
-    uint64_t h = 1469598103934665603ULL;
-
-    for (const char *p = dirs != NULL ? dirs : ""; *p; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-    h = (h ^ 0xff) * 1099511628211ULL;
-    for (const char *p = name; *p; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-    return h;
-}
-
 static bool
-same_dirs(const char *a, const char *b)
+find_program_memo(struct strmap *m, const char *dirs, const char *prog)
 {
-    return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
-}
+    char *key = xasprintf("%s\n%s", dirs != NULL ? dirs : "", prog);
+    struct strmap_ent *e = strmap_get(m, key);
 
-static bool
-find_program_memo(struct prog_memo *m, const char *dirs, const char *prog)
-{
-    size_t i;
-
-    if (m->n * 2 >= m->cap) {
-        struct prog_memo g = { xcalloc(m->cap ? m->cap * 2 : 64,
-                                       sizeof *m->v),
-                               m->cap ? m->cap * 2 : 64, m->n };
-
-        for (size_t k = 0; k < m->cap; k++) {
-            if (m->v[k].name == NULL)
-                continue;
-            i = prog_hash(m->v[k].dirs, m->v[k].name) & (g.cap - 1);
-            while (g.v[i].name != NULL)
-                i = (i + 1) & (g.cap - 1);
-            g.v[i] = m->v[k];
-        }
-        free(m->v);
-        *m = g;
-    }
-    i = prog_hash(dirs, prog) & (m->cap - 1);
-    while (m->v[i].name != NULL) {
-        if (strcmp(m->v[i].name, prog) == 0 && same_dirs(m->v[i].dirs, dirs))
-            return m->v[i].found;
-        i = (i + 1) & (m->cap - 1);
-    }
-    m->v[i].dirs = dirs;
-    m->v[i].name = prog;
-    m->v[i].found = find_program(dirs, prog);
-    m->n++;
-    return m->v[i].found;
+    free(key);
+    if (e->val == NULL)
+        e->val = (void *)(uintptr_t)(find_program(dirs, prog) ? 2 : 1);
+    return (uintptr_t)e->val == 2;
 }
 
 static void
 check_alerts(const struct config *cfg, struct diag_list *warnings,
-             struct prog_memo *memo, const struct watch *w,
+             struct strmap *memo, const struct watch *w,
              const struct service *s, const struct alert_def *a, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -756,7 +707,7 @@ check_alerts(const struct config *cfg, struct diag_list *warnings,
 void
 config_check_programs(const struct config *cfg, struct diag_list *warnings)
 {
-    struct prog_memo memo = { NULL, 0, 0 };
+    struct strmap memo = STRMAP_INIT;
 
     for (size_t i = 0; i < cfg->nwatches; i++) {
         const struct watch *w = &cfg->watches[i];
@@ -787,5 +738,5 @@ config_check_programs(const struct config *cfg, struct diag_list *warnings)
             }
         }
     }
-    free(memo.v);
+    strmap_fini(&memo, NULL);
 }

@@ -96,74 +96,20 @@ svctab_resolve_program(const char *name, const char *dirs)
     return NULL;
 }
 
-static uint64_t
-prog_hash(const char *name)
-{
-    uint64_t h = 1469598103934665603ULL;
-
-    for (; *name != '\0'; name++)
-        h = (h ^ (unsigned char)*name) * 1099511628211ULL;
-    return h;
-}
-
-/* The entry for name, added (unresolved) if absent. */
-static struct prog_ent *
-prog_map_get(struct prog_map *m, const char *name)
-{
-    size_t i;
-
-    if (m->n * 2 >= m->cap) {
-        struct prog_map g = { xcalloc(m->cap ? m->cap * 2 : 16, sizeof *g.v),
-                              m->cap ? m->cap * 2 : 16, m->n };
-
-        for (size_t k = 0; k < m->cap; k++) {
-            if (m->v[k].name == NULL)
-                continue;
-            i = prog_hash(m->v[k].name) & (g.cap - 1);
-            while (g.v[i].name != NULL)
-                i = (i + 1) & (g.cap - 1);
-            g.v[i] = m->v[k];
-        }
-        free(m->v);
-        *m = g;
-    }
-    i = prog_hash(name) & (m->cap - 1);
-    while (m->v[i].name != NULL) {
-        if (strcmp(m->v[i].name, name) == 0)
-            return &m->v[i];
-        i = (i + 1) & (m->cap - 1);
-    }
-    m->v[i].name = xstrdup(name);
-    m->v[i].path = NULL;
-    m->n++;
-    return &m->v[i];
-}
-
-static void
-prog_map_free(struct prog_map *m)
-{
-    for (size_t k = 0; k < m->cap; k++) {
-        free(m->v[k].name);
-        free(m->v[k].path);
-    }
-    free(m->v);
-    memset(m, 0, sizeof *m);
-}
-
 /* name resolved in dirs, looked up once per config for all the services
  * that run it; a name not found is looked for again (it may have been
  * installed since).  Borrowed from s->progs, or NULL. */
 static const char *
 svctab_program(struct svctab *s, const char *name, const char *dirs)
 {
-    struct prog_ent *e;
+    struct strmap_ent *e;
 
     if (name == NULL || *name == '\0')
         return NULL;
-    e = prog_map_get(&s->progs, name);
-    if (e->path == NULL)
-        e->path = svctab_resolve_program(name, dirs);
-    return e->path;
+    e = strmap_get(&s->progs, name);
+    if (e->val == NULL)
+        e->val = svctab_resolve_program(name, dirs);
+    return e->val;
 }
 
 /* A file name from the config taken relative to logdir, as mon does. */
@@ -665,7 +611,7 @@ svctab_free(struct svctab *s)
     free(s->svcs);
     histlog_free(s->hist);
     histlog_free(s->failhist);
-    prog_map_free(&s->progs);
+    strmap_fini(&s->progs, free);
     for (size_t i = 0; i < s->ndis_hosts; i++) {
         free(s->dis_hosts[i].group);
         free(s->dis_hosts[i].host);
@@ -755,7 +701,7 @@ svctab_set_config(struct svctab *s, struct config *cfg)
     int64_t randstart = cfg->g.randstart_ms;
     /* Paths resolved for the old config stay until every service has
      * let go of them (below); the new config's mondir gets a new map. */
-    struct prog_map old_progs = s->progs;
+    struct strmap old_progs = s->progs;
 
     memset(&s->progs, 0, sizeof s->progs);
     /* Surviving services are found by name in a sorted copy of the old
@@ -825,7 +771,7 @@ svctab_set_config(struct svctab *s, struct config *cfg)
             rt->svc->monitor_argv != NULL)
             schedule_at(rt, now_ns + rand_below(s, randstart) * 1000000);
     }
-    prog_map_free(&old_progs);
+    strmap_fini(&old_progs, free);
     if (first) {
         s->started = true;
         char *hp = svctab_logdir_path(cfg, cfg->g.historicfile);

@@ -13,6 +13,7 @@
 #include "decide.h"
 #include "loop.h"
 #include "spawner.h"
+#include "strmap.h"
 #include "svctab.h"
 
 struct alertq;
@@ -43,18 +44,6 @@ struct host_ref {
     char *group, *host;
 };
 
-/* Monitor names resolved in mondir, shared by every service that runs
- * the same program (name -> path, path NULL when not found); rebuilt for
- * each config. */
-struct prog_ent {
-    char *name, *path;
-};
-
-struct prog_map {
-    struct prog_ent *v;
-    size_t cap, n;
-};
-
 struct svctab {
     struct loop *lp;
     struct spawner *sp;
@@ -75,7 +64,10 @@ struct svctab {
     bool paused;                /* mon's "stop" */
     int64_t paused_wall_ms;
     struct histlog *failhist;   /* mon's @last_failures */
-    struct prog_map progs;      /* for s->cfg's mondir */
+    /* Monitor names resolved in mondir (name -> path, NULL when not
+     * found), shared by every service that runs the same program;
+     * rebuilt for each config. */
+    struct strmap progs;
 };
 
 /* A file name from the config taken relative to logdir, as mon does. */
