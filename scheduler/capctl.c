@@ -93,26 +93,18 @@ int
 capctl_update(struct capctl *c, int64_t now_ns, uint64_t done_total,
               bool backlog)
 {
+    /* The backlog has been gone long enough: start over. */
+    if (c->active && c->idle_since != 0 &&
+        now_ns - c->idle_since >= CAPCTL_IDLE_MS * NS_PER_MS) {
+        set_level(c, c->max);
+        forget(c);
+    }
     if (!backlog) {
-        if (!c->active)
-            return c->cap;
-        if (c->idle_since == 0)
+        if (c->active && c->idle_since == 0)
             c->idle_since = now_ns;
-        else if (now_ns - c->idle_since >= CAPCTL_IDLE_MS * NS_PER_MS) {
-            if (c->cap != c->max)
-                c->changes++;
-            forget(c);
-            return c->cap;
-        }
         /* A window measures capacity only while work waits throughout. */
         c->win_start = 0;
         return c->cap;
-    }
-    if (c->active && c->idle_since != 0 &&
-        now_ns - c->idle_since >= CAPCTL_IDLE_MS * NS_PER_MS) {
-        if (c->cap != c->max)
-            c->changes++;
-        forget(c);
     }
     c->idle_since = 0;
     c->active = true;
