@@ -3,7 +3,8 @@
  *
  * Holds the epoll fd, the signalfd and a binary min-heap of armed
  * timers.  One pass: wait until the earliest timer (or an fd event),
- * read both clocks once, dispatch fd events, then fire due timers.
+ * read both clocks once, call the wake hook (if any), dispatch fd
+ * events, then fire due timers.
  * A timer armed by a callback for "now" fires in the same pass, so a
  * child's exit and the alert it causes happen without a second wakeup.
  */
@@ -36,6 +37,9 @@ struct loop {
     int64_t now_ns, now_wall_ms;
     bool stopping;
     bool no_pwait2;             /* epoll_pwait2 not in this kernel */
+    loop_timer_cb wake_hook;    /* first thing after every wake-up */
+    void *wake_arg;
+    uint64_t wakeups;
 };
 
 int64_t
@@ -335,7 +339,12 @@ loop_run(struct loop *lp)
             return -1;
         }
         loop_read_clock(lp);
+        lp->wakeups++;
         lp->nevs = n;
+        if (lp->wake_hook != NULL) {
+            lp->cur_ev = -1;        /* loop_io_del() from it drops events */
+            lp->wake_hook(lp, lp->wake_arg, lp->now_ns);
+        }
         for (lp->cur_ev = 0; lp->cur_ev < n; lp->cur_ev++) {
             struct loop_io *io = lp->evs[lp->cur_ev].data.ptr;
             if (io != NULL)
@@ -346,6 +355,19 @@ loop_run(struct loop *lp)
         loop_fire_timers(lp);
     }
     return 0;
+}
+
+void
+loop_set_wake_hook(struct loop *lp, loop_timer_cb cb, void *arg)
+{
+    lp->wake_hook = cb;
+    lp->wake_arg = arg;
+}
+
+uint64_t
+loop_wakeups(const struct loop *lp)
+{
+    return lp->wakeups;
 }
 
 void

@@ -69,6 +69,14 @@ void loop_timer_init(struct loop_timer *t, loop_timer_cb cb, void *arg);
 void loop_timer_arm(struct loop *lp, struct loop_timer *t, int64_t due_ns);
 void loop_timer_cancel(struct loop *lp, struct loop_timer *t);
 
+/* Call cb first thing in every wake-up, after the clocks are read and
+ * before any fd event or timer of that pass (one hook; NULL removes it).
+ * For work that waits for the loop to be awake anyway: the spawn
+ * helper's quiet channel (spawn_remote.c) is read here. */
+void loop_set_wake_hook(struct loop *lp, loop_timer_cb cb, void *arg);
+/* Times the loop has woken up (returned from epoll) so far. */
+uint64_t loop_wakeups(const struct loop *lp);
+
 /* Run until loop_stop(); returns 0, or -1 with errno if epoll fails. */
 int loop_run(struct loop *lp);
 void loop_stop(struct loop *lp);

@@ -302,6 +302,7 @@ job_finish(struct spawner *sp, struct spawn_job *j, const siginfo_t *si,
     r.output_total = j->out_total;
     r.duration_ms = j->state == JOB_FAILED ? 0
                     : (now_ns - j->start_ns) / 1000000;
+    r.end_ns = now_ns;
     if (j->out_total > j->out_len)
         log_warnx("%s: output bound %zu bytes reached, %llu bytes dropped",
                   j->label, j->output_max,
@@ -832,6 +833,7 @@ spawner_new(struct loop *lp)
     struct spawner *sp = xcalloc(1, sizeof *sp);
 
     sp->lp = lp;
+    sp->quiet_max_ms = SPAWN_QUIET_MAX_MS;
     /* With pidfds every exit is reported on its own; SIGCHLD would only
      * wake the loop once more per child. */
     {
@@ -873,6 +875,12 @@ spawner_new_helper(struct loop *lp)
         log_warnx("spawn helper could not be started; mond forks its "
                   "children itself");
     return sp;
+}
+
+void
+spawner_set_quiet_max_ms(struct spawner *sp, int ms)
+{
+    sp->quiet_max_ms = ms > 0 ? ms : SPAWN_QUIET_MAX_MS;
 }
 
 void

@@ -68,6 +68,7 @@ struct spawner {
     int last_level;
     uint64_t finished;
     struct spawn_remote *rm;    /* non-NULL: jobs run by the spawn helper */
+    int quiet_max_ms;           /* SPAWN_QUIET_MAX_MS unless a test says */
     bool pidfds;                /* pidfd_open works: SIGCHLD not watched */
     struct loop_timer poll_timer;       /* exits of jobs without a pidfd */
 };

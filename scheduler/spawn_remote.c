@@ -19,6 +19,21 @@
  *   queued job); helper -> mond: STARTED, DONE, CANCELLED.
  * Jobs are named by a 64-bit id: slot in mond's table | generation << 32.
  *
+ * Two sockets.  What mond must act on at once (a failure, a timeout, an
+ * alert's end, a cancelled job, PONG) comes on the main one, which
+ * mond's loop watches.  What can wait (STARTED, and the DONE of a quiet
+ * job that passed: spawn_req.quiet) comes on the quiet one, which
+ * mond's loop does not watch: mond reads it first thing whenever it is
+ * awake anyway (loop_set_wake_hook), and a timer makes sure it is read
+ * at most SPAWN_QUIET_MAX_MS after the last read while jobs are out.  A
+ * busy mond wakes for its timers and finds the results waiting, so a
+ * check costs it one wake-up instead of two.  Order: the helper sends
+ * what is pending on the quiet socket before anything on the main one,
+ * and mond reads the quiet socket after reading the main one and before
+ * handling it, so a job's STARTED is always seen before its DONE.  If
+ * the quiet socket is full, urgent frames queue behind the quiet ones
+ * and an empty NUDGE on the main socket wakes mond to read them.
+ *
  * mond pings the helper every HELPER_PING_MS; one that has not answered
  * within HELPER_PONG_DEADLINE_MS (stopped, stuck) is killed and handled
  * as dead, so a hung helper cannot stop every check in silence.
@@ -47,7 +62,8 @@
 enum {
     MSG_START = 1, MSG_SIGNAL = 2, MSG_MAXPROCS = 3, MSG_CANCEL = 4,
     MSG_PING = 5,
-    MSG_STARTED = 11, MSG_DONE = 12, MSG_CANCELLED = 13, MSG_PONG = 14
+    MSG_STARTED = 11, MSG_DONE = 12, MSG_CANCELLED = 13, MSG_PONG = 14,
+    MSG_NUDGE = 15
 };
 
 #define FRAME_MAX (512u << 20)          /* sanity bound on one frame */
@@ -56,7 +72,7 @@ enum {
 #define HELPER_DEATHS_MAX 5
 #define HELPER_DEATH_WINDOW_S 60
 #define HELPER_LAZY_MS 5                /* STARTED frames may wait this */
-#define HELPER_BATCH_MS 10              /* and a passing DONE under backlog */
+#define HELPER_BATCH_MS 10              /* and a quiet DONE under backlog */
 #define HELPER_PING_MS 1000             /* mond asks "alive?" this often */
 #define HELPER_PONG_DEADLINE_MS 5000    /* no answer: hung, replaced */
 
@@ -347,23 +363,25 @@ struct hjob {
     struct spawn_job *job;
     struct hjob *prev, *next;
     bool priority;
+    bool quiet;
 };
 
 struct helper {
     struct loop *lp;
     struct spawner *sp;
-    int fd;
-    struct loop_io io;
-    bool out_watched;
-    struct buf in, out;
+    int fd, qfd;                /* main and quiet sockets */
+    struct loop_io io, qio;
+    bool out_watched, q_watched;
+    struct buf in, out, qout;
+    bool q_urgent;              /* qout holds urgent frames (main was
+                                 * blocked behind it): nudge mond */
     struct hjob *jobs;
-    struct loop_timer lazy;     /* flushes STARTED frames left waiting */
+    struct loop_timer lazy;     /* flushes quiet frames left waiting */
 };
 
 static void
-helper_flush(struct helper *h)
+helper_mainflush(struct helper *h)
 {
-    loop_timer_cancel(h->lp, &h->lazy);
     if (buf_flush(&h->out, h->fd) < 0) {
         loop_stop(h->lp);               /* mond is gone */
         return;
@@ -373,6 +391,58 @@ helper_flush(struct helper *h)
         (void)loop_io_mod(h->lp, &h->io,
                           EPOLLIN | (h->out_watched ? EPOLLOUT : 0));
     }
+}
+
+/* Send what waits on the quiet socket.  If urgent frames were among
+ * what went, mond is told on the main socket. */
+static void
+helper_qflush(struct helper *h)
+{
+    size_t before = h->qout.len - h->qout.off, after;
+
+    if (before == 0)
+        return;
+    if (buf_flush(&h->qout, h->qfd) < 0) {
+        loop_stop(h->lp);
+        return;
+    }
+    after = h->qout.len - h->qout.off;
+    if (after < before && h->q_urgent) {
+        size_t at = frame_begin(&h->out, MSG_NUDGE);
+
+        frame_end(&h->out, at);
+        helper_mainflush(h);
+    }
+    if (after == 0) {
+        h->q_urgent = false;
+        loop_timer_cancel(h->lp, &h->lazy);
+    }
+    if ((after > 0) != h->q_watched) {
+        h->q_watched = after > 0;
+        (void)loop_io_mod(h->lp, &h->qio, h->q_watched ? EPOLLOUT : 0);
+    }
+}
+
+/* Everything, quiet frames first. */
+static void
+helper_flush(struct helper *h)
+{
+    loop_timer_cancel(h->lp, &h->lazy);
+    helper_qflush(h);
+    helper_mainflush(h);
+}
+
+/* Where an urgent frame about a job goes: the main socket, unless quiet
+ * frames (its STARTED among them) cannot all be sent first. */
+static struct buf *
+helper_urgent_buf(struct helper *h)
+{
+    helper_qflush(h);
+    if (h->qout.len > h->qout.off) {
+        h->q_urgent = true;
+        return &h->qout;
+    }
+    return &h->out;
 }
 
 static void
@@ -394,16 +464,16 @@ helper_started(void *arg, pid_t pid)
 {
     struct hjob *hj = arg;
     struct helper *h = hj->h;
-    size_t at = frame_begin(&h->out, MSG_STARTED);
+    size_t at = frame_begin(&h->qout, MSG_STARTED);
 
-    put_u64(&h->out, hj->rid);
-    put_i64(&h->out, pid);
-    put_u64(&h->out, spawner_holds(h->sp));
-    frame_end(&h->out, at);
-    /* Not sent at once: most checks end within milliseconds, and their
-     * DONE carries this frame along, which spares mond a wake-up per
-     * check.  A child still running HELPER_LAZY_MS later is reported
-     * then. */
+    put_u64(&h->qout, hj->rid);
+    put_i64(&h->qout, pid);
+    put_u64(&h->qout, spawner_holds(h->sp));
+    frame_end(&h->qout, at);
+    /* On the quiet socket, and not even sent at once: most checks end
+     * within milliseconds, and their DONE carries this frame along,
+     * which spares a send per check.  A child still running
+     * HELPER_LAZY_MS later is reported then. */
     if (!h->lazy.armed)
         loop_timer_arm(h->lp, &h->lazy,
                        loop_now_ns(h->lp) + HELPER_LAZY_MS * 1000000LL);
@@ -422,41 +492,44 @@ helper_done(void *arg, const struct spawn_result *r, int64_t now_ns)
 {
     struct hjob *hj = arg;
     struct helper *h = hj->h;
-    size_t at = frame_begin(&h->out, MSG_DONE);
+    /* A quiet job that passed can wait for mond; a failure, a timeout,
+     * an alert's end cannot: alerts hang on them. */
+    bool quiet = hj->quiet && !hj->priority && r->exited &&
+                 r->exit_code == 0 && !r->timed_out;
+    struct buf *b = quiet ? &h->qout : helper_urgent_buf(h);
+    size_t at = frame_begin(b, MSG_DONE);
 
-    put_u64(&h->out, hj->rid);
-    put_i64(&h->out, r->pid);
-    put_i64(&h->out, r->spawn_errno);
-    put_u8(&h->out, r->exited);
-    put_i64(&h->out, r->exit_code);
-    put_u8(&h->out, r->signaled);
-    put_i64(&h->out, r->termsig);
-    put_u8(&h->out, r->timed_out);
-    put_i64(&h->out, r->timeout_ms);
-    put_u64(&h->out, r->output_total);
-    put_i64(&h->out, r->duration_ms);
-    put_u64(&h->out, spawner_holds(h->sp));
-    put_bytes(&h->out, r->output, r->output_len);
-    frame_end(&h->out, at);
+    put_u64(b, hj->rid);
+    put_i64(b, r->pid);
+    put_i64(b, r->spawn_errno);
+    put_u8(b, r->exited);
+    put_i64(b, r->exit_code);
+    put_u8(b, r->signaled);
+    put_i64(b, r->termsig);
+    put_u8(b, r->timed_out);
+    put_i64(b, r->timeout_ms);
+    put_u64(b, r->output_total);
+    put_i64(b, r->duration_ms);
+    put_i64(b, now_ns);
+    put_u64(b, spawner_holds(h->sp));
+    put_bytes(b, r->output, r->output_len);
+    frame_end(b, at);
+    hjob_unlink(hj);
     /*
-     * While checks wait in the queue, mond is not what they wait for:
-     * a check that passed is reported with the next ones, at most
-     * HELPER_BATCH_MS later, so mond wakes once for several checks
-     * instead of once for each.  A failure, a timeout, an alert's end
-     * and any result with nothing waiting go at once: alerts hang on
-     * them.
+     * While checks wait in the queue, a quiet result goes with the next
+     * ones, at most HELPER_BATCH_MS later: one send for several.
      */
-    if (!hj->priority && r->exited && r->exit_code == 0 && !r->timed_out &&
-        spawner_queued(h->sp) > 0) {
+    if (quiet && spawner_queued(h->sp) > 0) {
         int64_t due = now_ns + HELPER_BATCH_MS * 1000000LL;
 
-        hjob_unlink(hj);
         if (!h->lazy.armed || h->lazy.due_ns > due)
             loop_timer_arm(h->lp, &h->lazy, due);
         return;
     }
-    hjob_unlink(hj);
-    helper_flush(h);
+    if (quiet)
+        helper_qflush(h);
+    else
+        helper_flush(h);
 }
 
 static void
@@ -474,6 +547,7 @@ helper_start(struct helper *h, struct rd *r)
     req.timeout_ms = get_i64(r);
     req.output_max = (size_t)get_u64(r);
     req.priority = get_u8(r) != 0;
+    req.quiet = get_u8(r) != 0;
     req.has_input = get_u8(r) != 0;
     label = get_str(r);
     path = get_str(r);
@@ -494,6 +568,7 @@ helper_start(struct helper *h, struct rd *r)
         req.started = helper_started;
         req.arg = hj;
         hj->priority = req.priority;
+        hj->quiet = req.quiet;
         hj->next = h->jobs;
         if (h->jobs != NULL)
             h->jobs->prev = hj;
@@ -518,11 +593,13 @@ helper_cancel(struct helper *h, uint64_t rid)
         if (hj->job == NULL || hj->job->state != JOB_QUEUED)
             return;
         spawn_detach(hj->job);
+        /* A queued job: no STARTED of it can be waiting, any socket
+         * will do. */
         at = frame_begin(&h->out, MSG_CANCELLED);
         put_u64(&h->out, rid);
         frame_end(&h->out, at);
         hjob_unlink(hj);
-        helper_flush(h);
+        helper_mainflush(h);
         return;
     }
 }
@@ -563,7 +640,7 @@ helper_io(struct loop *lp, void *arg, uint32_t events, int64_t now_ns)
             size_t at = frame_begin(&h->out, MSG_PONG);
 
             frame_end(&h->out, at);
-            helper_flush(h);
+            helper_mainflush(h);
             break;
         }
         default:
@@ -572,6 +649,18 @@ helper_io(struct loop *lp, void *arg, uint32_t events, int64_t now_ns)
     }
     if (rc != 0 || bad)
         loop_stop(lp);                  /* mond closed its end */
+}
+
+static void
+helper_qio(struct loop *lp, void *arg, uint32_t events, int64_t now_ns)
+{
+    struct helper *h = arg;
+
+    (void)now_ns;
+    if (events & (EPOLLHUP | EPOLLERR))
+        loop_stop(lp);                  /* mond closed its end */
+    else if (events & EPOLLOUT)
+        helper_qflush(h);
 }
 
 static void
@@ -589,19 +678,21 @@ helper_signal(struct loop *lp, void *arg, int signo, int64_t now_ns)
 }
 
 static __attribute__((noreturn)) void
-helper_main(int fd)
+helper_main(int fd, int qfd)
 {
     struct helper h;
 
     memset(&h, 0, sizeof h);
     (void)prctl(PR_SET_NAME, "mond-spawn", 0, 0, 0);
     h.fd = fd;
+    h.qfd = qfd;
     h.lp = loop_new(helper_signal, &h);
     if (h.lp == NULL)
         _exit(1);
     h.sp = spawner_new(h.lp);
     loop_timer_init(&h.lazy, helper_lazy_flush, &h);
-    if (loop_io_add(h.lp, &h.io, fd, EPOLLIN, helper_io, &h) < 0)
+    if (loop_io_add(h.lp, &h.io, fd, EPOLLIN, helper_io, &h) < 0 ||
+        loop_io_add(h.lp, &h.qio, qfd, 0, helper_qio, &h) < 0)
         _exit(1);
     (void)loop_run(h.lp);
     /* mond is gone or stopping: kill and reap what is left. */
@@ -614,10 +705,10 @@ helper_main(int fd)
 struct spawn_remote {
     pid_t pid;
     bool reaped;
-    int fd;
+    int fd, qfd;                /* main and quiet sockets */
     struct loop_io io;
     bool out_watched;
-    struct buf in, out;
+    struct buf in, out, qin;
     struct spawn_job **slots;
     size_t nslots, slotcap;
     size_t *freeslots;
@@ -629,6 +720,7 @@ struct spawn_remote {
     int64_t first_death_ns;
     struct loop_timer ping;     /* the watchdog */
     struct loop_timer flush;    /* START frames of one loop pass, sent once */
+    struct loop_timer drain;    /* the quiet socket is read by then */
     bool ping_outstanding;
     int64_t ping_sent_ns;
 };
@@ -637,6 +729,64 @@ static void remote_io(struct loop *lp, void *arg, uint32_t events,
                       int64_t now_ns);
 static void remote_died(struct spawner *sp, const char *why);
 static void remote_send(struct spawner *sp, bool from_submit);
+static bool remote_drain_frames(struct spawner *sp, int64_t now_ns);
+static void remote_frame_started(struct spawner *sp, struct rd *r);
+static void remote_frame_done(struct spawner *sp, struct rd *r,
+                              int64_t now_ns);
+
+/* Read what the helper left on the quiet socket (every wake-up, and at
+ * the latest quiet_max_ms after the previous read while jobs are out). */
+static void
+remote_drain(struct spawner *sp, int64_t now_ns)
+{
+    struct spawn_remote *rm = sp->rm;
+
+    if (rm == NULL)
+        return;
+    if (remote_drain_frames(sp, now_ns)) {
+        remote_died(sp, "sent a malformed frame");
+        return;
+    }
+    if (sp->rm != rm)
+        return;
+    if (rm->nqueued + rm->nrunning > 0)
+        loop_timer_arm(sp->lp, &rm->drain,
+                       now_ns + (int64_t)sp->quiet_max_ms * 1000000);
+    else
+        loop_timer_cancel(sp->lp, &rm->drain);
+}
+
+static void
+remote_wake(struct loop *lp, void *arg, int64_t now_ns)
+{
+    (void)lp;
+    remote_drain(arg, now_ns);
+}
+
+/* The frames waiting on the quiet socket; true if one was malformed.
+ * Nothing is read while no job is out: nothing can be there. */
+static bool
+remote_drain_frames(struct spawner *sp, int64_t now_ns)
+{
+    struct spawn_remote *rm = sp->rm;
+    uint8_t type;
+    struct rd r;
+    bool bad = false;
+
+    if (rm->qfd < 0 || rm->nqueued + rm->nrunning == 0)
+        return false;
+    /* EOF or an error: the helper is going; the main socket says so. */
+    (void)buf_fill(&rm->qin, rm->qfd);
+    while (sp->rm == rm && next_frame(&rm->qin, &type, &r, &bad)) {
+        if (type == MSG_STARTED)
+            remote_frame_started(sp, &r);
+        else if (type == MSG_DONE)
+            remote_frame_done(sp, &r, now_ns);
+        else
+            bad = true;         /* nothing else belongs here */
+    }
+    return bad;
+}
 
 /* Armed for "now" by a submit: it fires after the timers and events of
  * this loop pass, so the checks that came due together reach the helper
@@ -647,6 +797,14 @@ remote_flush_timer(struct loop *lp, void *arg, int64_t now_ns)
     (void)lp;
     (void)now_ns;
     remote_send(arg, true);
+}
+
+/* Only for the wake-up: the wake hook has read the quiet socket. */
+static void
+remote_drain_timer(struct loop *lp, void *arg, int64_t now_ns)
+{
+    (void)lp;
+    remote_drain(arg, now_ns);
 }
 
 /* The watchdog: ping, or replace a helper that left the last one
@@ -683,14 +841,14 @@ remote_ping(struct loop *lp, void *arg, int64_t now_ns)
 static int
 remote_fork(struct spawner *sp, struct spawn_remote *rm)
 {
-    int sv[2];
+    int sv[2], qv[2];
     pid_t pid;
 
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0,
                    sv) < 0)
         return -1;
-    pid = fork();
-    if (pid < 0) {
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0,
+                   qv) < 0) {
         int e = errno;
 
         (void)close(sv[0]);
@@ -698,29 +856,51 @@ remote_fork(struct spawner *sp, struct spawn_remote *rm)
         errno = e;
         return -1;
     }
+    pid = fork();
+    if (pid < 0) {
+        int e = errno;
+
+        (void)close(sv[0]);
+        (void)close(sv[1]);
+        (void)close(qv[0]);
+        (void)close(qv[1]);
+        errno = e;
+        return -1;
+    }
     if (pid == 0) {
-        /* The helper keeps stdin/stdout/stderr and its socket as fd 3,
-         * nothing else of mond's: its forks copy a tiny fd table. */
-        if (sv[1] != 3 && dup2(sv[1], 3) < 0)
+        /* The helper keeps stdin/stdout/stderr and its sockets as fds 3
+         * (main) and 4 (quiet), nothing else of mond's: its forks copy
+         * a tiny fd table.  Both go above 4 first, so neither dup2
+         * overwrites the other. */
+        int a = fcntl(sv[1], F_DUPFD_CLOEXEC, 5);
+        int b = fcntl(qv[1], F_DUPFD_CLOEXEC, 5);
+
+        if (a < 0 || b < 0 || dup2(a, 3) < 0 || dup2(b, 4) < 0)
             _exit(1);
-        if (fcntl(3, F_SETFD, FD_CLOEXEC) < 0)
+        if (fcntl(3, F_SETFD, FD_CLOEXEC) < 0 ||
+            fcntl(4, F_SETFD, FD_CLOEXEC) < 0)
             _exit(1);
-        (void)close_range(4, ~0U, 0);
-        helper_main(3);
+        (void)close_range(5, ~0U, 0);
+        helper_main(3, 4);
     }
     (void)close(sv[1]);
+    (void)close(qv[1]);
     rm->pid = pid;
     rm->reaped = false;
     rm->ping_outstanding = false;
     rm->fd = sv[0];
+    rm->qfd = qv[0];
     rm->out_watched = false;
     rm->in.off = rm->in.len = 0;
     rm->out.off = rm->out.len = 0;
+    rm->qin.off = rm->qin.len = 0;
     if (loop_io_add(sp->lp, &rm->io, rm->fd, EPOLLIN, remote_io, sp) < 0) {
         int e = errno;
 
         (void)close(rm->fd);
         rm->fd = -1;
+        (void)close(rm->qfd);
+        rm->qfd = -1;
         (void)kill(pid, SIGKILL);
         (void)waitpid(pid, NULL, 0);
         errno = e;
@@ -741,7 +921,7 @@ spawn_remote_start(struct spawner *sp)
 {
     struct spawn_remote *rm = xcalloc(1, sizeof *rm);
 
-    rm->fd = -1;
+    rm->fd = rm->qfd = -1;
     if (remote_fork(sp, rm) < 0) {
         log_warn("spawn helper");
         free(rm);
@@ -750,6 +930,8 @@ spawn_remote_start(struct spawner *sp)
     sp->rm = rm;
     loop_timer_init(&rm->ping, remote_ping, sp);
     loop_timer_init(&rm->flush, remote_flush_timer, sp);
+    loop_timer_init(&rm->drain, remote_drain_timer, sp);
+    loop_set_wake_hook(sp->lp, remote_wake, sp);
     loop_timer_arm(sp->lp, &rm->ping,
                    loop_now_ns(sp->lp) + HELPER_PING_MS * 1000000LL);
     return 0;
@@ -857,6 +1039,7 @@ spawn_remote_submit(struct spawner *sp, const struct spawn_req *req)
     put_i64(&rm->out, req->timeout_ms);
     put_u64(&rm->out, req->output_max);
     put_u8(&rm->out, req->priority);
+    put_u8(&rm->out, req->quiet);
     put_u8(&rm->out, req->has_input);
     put_str(&rm->out, j->label);
     put_str(&rm->out, req->path);
@@ -872,6 +1055,9 @@ spawn_remote_submit(struct spawner *sp, const struct spawn_req *req)
         remote_send(sp, true);
     else if (!rm->out_watched && !rm->flush.armed)
         loop_timer_arm(sp->lp, &rm->flush, loop_now_ns(sp->lp));
+    if (!rm->drain.armed)
+        loop_timer_arm(sp->lp, &rm->drain, loop_now_ns(sp->lp) +
+                       (int64_t)sp->quiet_max_ms * 1000000);
     return j;
 }
 
@@ -934,6 +1120,7 @@ remote_frame_done(struct spawner *sp, struct rd *r, int64_t now_ns)
     res.timeout_ms = get_i64(r);
     res.output_total = get_u64(r);
     res.duration_ms = get_i64(r);
+    res.end_ns = get_i64(r);
     sp->holds = get_u64(r);
     out = get_bytes(r, &outlen);
     if (r->bad) {
@@ -975,6 +1162,12 @@ remote_io(struct loop *lp, void *arg, uint32_t events, int64_t now_ns)
     if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
         return;
     rc = buf_fill(&rm->in, rm->fd);
+    /* What the helper put on the quiet socket before these frames comes
+     * before them (a job's STARTED before its DONE). */
+    if (remote_drain_frames(sp, now_ns)) {
+        remote_died(sp, "sent a malformed frame");
+        return;
+    }
     /* Frames first: what the helper said before dying still counts. */
     while (sp->rm == rm && next_frame(&rm->in, &type, &r, &bad)) {
         switch (type) {
@@ -986,6 +1179,8 @@ remote_io(struct loop *lp, void *arg, uint32_t events, int64_t now_ns)
             break;
         case MSG_PONG:
             rm->ping_outstanding = false;
+            break;
+        case MSG_NUDGE:                 /* the quiet socket is read */
             break;
         case MSG_CANCELLED: {
             struct spawn_job *j = slot_get(rm, get_u64(&r));
@@ -1040,9 +1235,15 @@ remote_died(struct spawner *sp, const char *why)
     size_t nlost = 0;
     bool give_up;
 
+    /* Results it left on the quiet socket are results (a malformed rest
+     * is dropped with the helper). */
+    (void)remote_drain_frames(sp, now);
     loop_io_del(sp->lp, &rm->io);
     (void)close(rm->fd);
     rm->fd = -1;
+    (void)close(rm->qfd);
+    rm->qfd = -1;
+    rm->qin.off = rm->qin.len = 0;
     remote_reap(rm, true);
     lost = xcalloc(rm->nslots + 1, sizeof *lost);
     for (size_t i = 0; i < rm->nslots; i++) {
@@ -1074,10 +1275,13 @@ remote_died(struct spawner *sp, const char *why)
                   "children itself from now on", rm->deaths,
                   HELPER_DEATH_WINDOW_S);
         sp->rm = NULL;
+        loop_set_wake_hook(sp->lp, NULL, NULL);
         loop_timer_cancel(sp->lp, &rm->ping);
         loop_timer_cancel(sp->lp, &rm->flush);
+        loop_timer_cancel(sp->lp, &rm->drain);
         free(rm->in.p);
         free(rm->out.p);
+        free(rm->qin.p);
         free(rm->slots);
         free(rm->freeslots);
         free(rm);
@@ -1148,8 +1352,12 @@ spawn_remote_free(struct spawner *sp)
     struct spawn_remote *rm = sp->rm;
 
     sp->rm = NULL;
+    loop_set_wake_hook(sp->lp, NULL, NULL);
     loop_timer_cancel(sp->lp, &rm->ping);
     loop_timer_cancel(sp->lp, &rm->flush);
+    loop_timer_cancel(sp->lp, &rm->drain);
+    if (rm->qfd >= 0)
+        (void)close(rm->qfd);
     if (rm->fd >= 0) {
         loop_io_del(sp->lp, &rm->io);
         /* EOF tells the helper to kill and reap its children and go. */
@@ -1163,6 +1371,7 @@ spawn_remote_free(struct spawner *sp)
             remote_job_free(rm->slots[i]);
     free(rm->in.p);
     free(rm->out.p);
+    free(rm->qin.p);
     free(rm->slots);
     free(rm->freeslots);
     free(rm);

@@ -35,6 +35,7 @@ struct spawner;
 struct spawn_job;
 
 #define SPAWN_GRACE_MS 2000              /* SIGTERM -> SIGKILL */
+#define SPAWN_QUIET_MAX_MS 50            /* see spawn_req.quiet */
 #define SPAWN_OUTPUT_MAX_DEFAULT (64 * 1024)
 #define SPAWN_PATH \
     "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -56,6 +57,9 @@ struct spawn_result {
     size_t output_len;
     uint64_t output_total;      /* bytes the child wrote, kept or not */
     int64_t duration_ms;
+    int64_t end_ns;             /* CLOCK_MONOTONIC when the end was seen
+                                 * (a quiet result reaches the callback
+                                 * later, see spawn_req.quiet); 0 if lost */
 };
 
 /* Called once per job, from the loop, when it is over.  The job is freed
@@ -76,6 +80,11 @@ struct spawn_req {
     int64_t timeout_ms;         /* 0 = no deadline */
     size_t output_max;          /* 0 = SPAWN_OUTPUT_MAX_DEFAULT */
     bool priority;              /* queue ahead of non-priority jobs */
+    bool quiet;                 /* a plain success (exit 0 in time) is
+                                 * not urgent: the spawn helper hands it
+                                 * over when mond is awake anyway, at
+                                 * most SPAWN_QUIET_MAX_MS later, instead
+                                 * of waking mond for it */
     spawn_done_cb done;         /* may be NULL */
     spawn_started_cb started;   /* may be NULL */
     void *arg;
@@ -91,6 +100,9 @@ pid_t spawner_helper_pid(const struct spawner *sp);
  * back, free everything. */
 void spawner_free(struct spawner *sp);
 void spawner_set_maxprocs(struct spawner *sp, int maxprocs);  /* 0 = no cap */
+/* How long a quiet result may wait for mond (SPAWN_QUIET_MAX_MS; <= 0
+ * restores it); for tests. */
+void spawner_set_quiet_max_ms(struct spawner *sp, int ms);
 
 /* Children alive and jobs waiting. */
 size_t spawner_running(const struct spawner *sp);

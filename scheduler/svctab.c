@@ -293,7 +293,11 @@ monitor_done(void *arg, const struct spawn_result *r, int64_t now_ns)
 {
     struct svc_rt *rt = arg;
     struct svctab *s = rt->s;
-    int64_t now_wall_ms = loop_now_wall_ms(s->lp);
+    /* When the check ended, not when mond heard of it: a quiet result
+     * may reach mond a little later (spawn_req.quiet). */
+    int64_t late_ms = r->end_ns > 0 && now_ns > r->end_ns
+                      ? (now_ns - r->end_ns) / 1000000 : 0;
+    int64_t now_wall_ms = loop_now_wall_ms(s->lp) - late_ms;
     char *text = NULL, *summary = NULL, *detail = NULL;
     const char *out = r->output;
     size_t outlen = r->output_len;
@@ -498,6 +502,10 @@ monitor_run(struct svc_rt *rt, int64_t now_ns)
     req.envp = env.v;
     req.timeout_ms = config_monitor_timeout_ms(svc);
     req.output_max = s->cfg->g.output_max_bytes;
+    /* A check that passes again changes nothing that cannot wait a few
+     * milliseconds: mond need not wake for it (spawner.h).  After a
+     * failure, or before the first result, a pass is news. */
+    req.quiet = rt->st.opstatus == OPSTATUS_OK;
     req.done = monitor_done;
     req.arg = rt;
     rt->run_start_ns = now_ns;

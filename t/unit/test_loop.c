@@ -1,7 +1,8 @@
 /*
  * test_loop.c — the event loop: timers fire in due order, cancel and
  * re-arm work, a timer armed for now fires in the same pass, an fd
- * removed during a batch is not delivered, signals arrive via signalfd.
+ * removed during a batch is not delivered, the wake hook runs first in
+ * every pass, signals arrive via signalfd.
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -134,6 +135,83 @@ test_io_del_during_batch(void **state)
     loop_free(lp);
 }
 
+/* The wake hook runs first in each pass, before fd events and timers,
+ * once per wake-up; an fd it removes is not delivered in that pass. */
+struct hookctx {
+    struct ioctx *drop;         /* removed by the hook when set */
+};
+
+static void
+on_hook(struct loop *lp, void *arg, int64_t now_ns)
+{
+    struct hookctx *h = arg;
+
+    (void)now_ns;
+    order[norder++] = 100;
+    if (h->drop != NULL)
+        loop_io_del(lp, &h->drop->io);
+}
+
+static void
+on_io_order(struct loop *lp, void *arg, uint32_t events, int64_t now_ns)
+{
+    struct ioctx *c = arg;
+    char buf[16];
+
+    (void)lp;
+    (void)events;
+    (void)now_ns;
+    c->calls++;
+    order[norder++] = 200;
+    assert_true(read(c->fd, buf, sizeof buf) > 0);
+}
+
+static void
+test_wake_hook_first(void **state)
+{
+    struct loop *lp = loop_new(NULL, NULL);
+    int p1[2];
+    struct ioctx a = { 0 };
+    struct hookctx h = { NULL };
+    struct loop_timer t;
+    struct tctx c = { .id = 1, .stop = true };
+    uint64_t w0 = loop_wakeups(lp);
+
+    (void)state;
+    norder = 0;
+    assert_int_equal(pipe(p1), 0);
+    a.fd = p1[0];
+    assert_int_equal(write(p1[1], "x", 1), 1);
+    assert_int_equal(loop_io_add(lp, &a.io, a.fd, EPOLLIN, on_io_order, &a),
+                     0);
+    loop_set_wake_hook(lp, on_hook, &h);
+    loop_timer_init(&t, on_timer, &c);
+    loop_timer_arm(lp, &t, loop_clock_mono_ns());
+    assert_int_equal(loop_run(lp), 0);
+    assert_int_equal(norder, 3);
+    assert_int_equal(order[0], 100);
+    assert_int_equal(order[1], 200);
+    assert_int_equal(order[2], 1);
+    assert_int_equal(loop_wakeups(lp) - w0, 1);
+
+    /* Data waiting, but the hook removes the fd: only the hook runs. */
+    norder = 0;
+    assert_int_equal(write(p1[1], "y", 1), 1);
+    h.drop = &a;
+    loop_timer_arm(lp, &t, loop_clock_mono_ns() + 20 * MS);
+    assert_int_equal(loop_run(lp), 0);
+    assert_int_equal(a.calls, 1);
+    assert_true(norder >= 2);
+    assert_int_equal(order[0], 100);
+    assert_int_equal(order[norder - 1], 1);
+    for (int i = 0; i < norder; i++)
+        assert_int_not_equal(order[i], 200);
+    loop_set_wake_hook(lp, NULL, NULL);
+    close(p1[0]);
+    close(p1[1]);
+    loop_free(lp);
+}
+
 static int got_signo;
 
 static void
@@ -165,6 +243,7 @@ main(void)
         cmocka_unit_test(test_timers_in_order),
         cmocka_unit_test(test_timer_armed_for_now_same_pass),
         cmocka_unit_test(test_io_del_during_batch),
+        cmocka_unit_test(test_wake_hook_first),
         cmocka_unit_test(test_signal_via_signalfd),
     };
 

@@ -41,6 +41,7 @@ struct got {
     int n;
     struct spawn_result r[8];
     char *out[8];
+    int64_t at_ns[8];           /* now_ns the callback was given */
     int order[8];
     struct loop *lp;
     int want;
@@ -51,8 +52,13 @@ on_done(void *arg, const struct spawn_result *r, int64_t now_ns)
 {
     struct got *g = arg;
 
-    (void)now_ns;
     assert_true(g->n < 8);
+    /* When the end was seen: before it was handed over, never after. */
+    if (!r->lost) {
+        assert_true(r->end_ns > 0);
+        assert_true(r->end_ns <= now_ns);
+    }
+    g->at_ns[g->n] = now_ns;
     g->r[g->n] = *r;
     g->out[g->n] = xstrdup(r->output);
     g->r[g->n].output = g->out[g->n];
@@ -290,6 +296,30 @@ on_started(void *arg, pid_t pid)
     st->n++;
 }
 
+struct order_arg {
+    struct got *g;
+    struct started *st;
+    int started_seq, done_seq;
+};
+
+static void
+order_started(void *arg, pid_t pid)
+{
+    struct order_arg *oa = arg;
+
+    on_started(oa->st, pid);
+    oa->started_seq = oa->started_seq + oa->done_seq + 1;
+}
+
+static void
+order_done(void *arg, const struct spawn_result *r, int64_t now_ns)
+{
+    struct order_arg *oa = arg;
+
+    oa->done_seq = oa->started_seq + oa->done_seq + 1;
+    on_done(oa->g, r, now_ns);
+}
+
 static void
 stop_soon(struct loop *lp, void *arg, int64_t now_ns)
 {
@@ -408,6 +438,97 @@ test_hung_helper_replaced(void **state)
     loop_free(lp);
 }
 
+/*
+ * A quiet job that passes is not worth a wake-up: its result waits on
+ * the quiet socket until the loop wakes for something else (here the
+ * timer of run_for, the drain bound being set far away), and comes with
+ * the time it really ended.  A failure of the same kind of job wakes
+ * the loop at once.
+ */
+static void
+test_quiet_pass_waits_failure_does_not(void **state)
+{
+    struct loop *lp = loop_new(NULL, NULL);
+    struct spawner *sp = spawner_new_helper(lp);
+    struct got g = { 0 };
+    char *argv_ok[] = { "sh", "-c", "echo fine", NULL };
+    char *argv_bad[] = { "sh", "-c", "echo broken; exit 2", NULL };
+    char *envp[] = { NULL };
+    struct spawn_req req = {
+        .label = "quiet", .path = "/bin/sh", .argv = argv_ok, .envp = envp,
+        .quiet = true, .done = on_done, .arg = &g,
+    };
+    int64_t t0, t1;
+    uint64_t w0;
+
+    (void)state;
+    spawner_set_quiet_max_ms(sp, 60000);
+    /* The helper's first ping (1 s after it started) would wake the
+     * loop: these runs stay well inside that second. */
+    g.lp = lp;
+    g.want = 99;                /* run_for's timer ends this run */
+    t0 = loop_clock_mono_ns();
+    w0 = loop_wakeups(lp);
+    spawn_submit(sp, &req);
+    run_for(lp, 600);
+    t1 = loop_clock_mono_ns();
+    assert_int_equal(g.n, 1);
+    assert_true(g.r[0].exited);
+    assert_int_equal(g.r[0].exit_code, 0);
+    assert_string_equal(g.out[0], "fine\n");
+    /* Handed over at the timer's wake-up, not when it ended. */
+    assert_true(g.at_ns[0] >= t0 + 600 * 1000000LL);
+    assert_true(g.r[0].end_ns >= t0);
+    assert_true(g.r[0].end_ns < g.at_ns[0]);
+    /* The submit's send, then the timer; nothing for the result. */
+    assert_true(loop_wakeups(lp) - w0 <= 2);
+    assert_int_equal(spawner_running(sp) + spawner_queued(sp), 0);
+
+    /* The same job failing: handed over as soon as it ends, long before
+     * the 600 ms; the loop is stopped by the callback (run_until). */
+    req.argv = argv_bad;
+    spawn_submit(sp, &req);
+    run_until(lp, &g, 2);
+    assert_int_equal(g.r[1].exit_code, 2);
+    assert_string_equal(g.out[1], "broken\n");
+    assert_true(g.at_ns[1] - t1 < 600 * 1000000LL);
+    got_fini(&g);
+    spawner_free(sp);
+    loop_free(lp);
+}
+
+/* A quiet job's STARTED travels on the quiet socket, its failure on the
+ * main one: the started callback still comes first. */
+static void
+test_quiet_started_before_urgent_done(void **state)
+{
+    struct loop *lp = loop_new(NULL, NULL);
+    struct spawner *sp = spawner_new_helper(lp);
+    struct got g = { 0 };
+    struct started st = { 0 };
+    char *argv[] = { "sh", "-c", "sleep 0.2; exit 1", NULL };
+    char *envp[] = { "PATH=/usr/bin:/bin", NULL };
+    struct order_arg oa = { &g, &st, 0, 0 };
+    struct spawn_req req = {
+        .label = "order", .path = "/bin/sh", .argv = argv, .envp = envp,
+        .quiet = true, .done = order_done, .started = order_started,
+        .arg = &oa,
+    };
+
+    (void)state;
+    spawner_set_quiet_max_ms(sp, 60000);
+    spawn_submit(sp, &req);
+    run_until(lp, &g, 1);
+    assert_int_equal(g.r[0].exit_code, 1);
+    assert_int_equal(st.n, 1);
+    assert_int_equal(st.pid, g.r[0].pid);
+    assert_int_equal(oa.started_seq, 1);
+    assert_int_equal(oa.done_seq, 2);
+    got_fini(&g);
+    spawner_free(sp);
+    loop_free(lp);
+}
+
 static void
 test_helper_ends_children_with_mond(void **state)
 {
@@ -451,6 +572,8 @@ main(void)
         cmocka_unit_test(test_helper_death_loses_and_restarts),
         cmocka_unit_test(test_helper_ends_children_with_mond),
         cmocka_unit_test(test_hung_helper_replaced),
+        cmocka_unit_test(test_quiet_pass_waits_failure_does_not),
+        cmocka_unit_test(test_quiet_started_before_urgent_done),
     };
     int failed;
 
