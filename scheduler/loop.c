@@ -37,6 +37,7 @@ struct loop {
     int64_t now_ns, now_wall_ms;
     bool stopping;
     bool no_pwait2;             /* epoll_pwait2 not in this kernel */
+    int64_t slack_ns;           /* timers may fire this much late */
     loop_timer_cb wake_hook;    /* first thing after every wake-up */
     void *wake_arg;
     uint64_t wakeups;
@@ -281,7 +282,7 @@ loop_timeout_ns(const struct loop *lp)
 
     if (lp->nheap == 0)
         return -1;
-    d = lp->heap[0]->due_ns - loop_clock_mono_ns();
+    d = lp->heap[0]->due_ns + lp->slack_ns - loop_clock_mono_ns();
     if (d <= 0)
         return 0;
     return d > 3600LL * 1000000000LL ? 3600LL * 1000000000LL : d;
@@ -355,6 +356,18 @@ loop_run(struct loop *lp)
         loop_fire_timers(lp);
     }
     return 0;
+}
+
+void
+loop_set_timer_slack(struct loop *lp, int64_t slack_ns)
+{
+    lp->slack_ns = slack_ns > 0 ? slack_ns : 0;
+}
+
+int64_t
+loop_timer_slack(const struct loop *lp)
+{
+    return lp->slack_ns;
 }
 
 void

@@ -69,6 +69,12 @@ void loop_timer_init(struct loop_timer *t, loop_timer_cb cb, void *arg);
 void loop_timer_arm(struct loop *lp, struct loop_timer *t, int64_t due_ns);
 void loop_timer_cancel(struct loop *lp, struct loop_timer *t);
 
+/* Let timers fire up to slack_ns late (0, the default: on time), so
+ * that timers close together fire in one wake-up.  Every timer due by
+ * the time the loop wakes fires in that pass. */
+void loop_set_timer_slack(struct loop *lp, int64_t slack_ns);
+int64_t loop_timer_slack(const struct loop *lp);
+
 /* Call cb first thing in every wake-up, after the clocks are read and
  * before any fd event or timer of that pass (one hook; NULL removes it).
  * For work that waits for the loop to be awake anyway: the spawn

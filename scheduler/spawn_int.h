@@ -69,6 +69,7 @@ struct spawner {
     uint64_t finished;
     struct spawn_remote *rm;    /* non-NULL: jobs run by the spawn helper */
     int quiet_max_ms;           /* SPAWN_QUIET_MAX_MS unless a test says */
+    bool slack;                 /* the loop's timer slack is on (backlog) */
     bool pidfds;                /* pidfd_open works: SIGCHLD not watched */
     struct loop_timer poll_timer;       /* exits of jobs without a pidfd */
 };

@@ -74,6 +74,8 @@ enum {
 #define HELPER_LAZY_MS 5                /* STARTED frames may wait this */
 #define HELPER_BATCH_MS 10              /* and a quiet DONE under backlog */
 #define HELPER_PING_MS 1000             /* mond asks "alive?" this often */
+#define BACKLOG_JOBS 8                  /* more not started: a backlog */
+#define BACKLOG_SLACK_MS 10             /* mond's timer slack meanwhile */
 #define HELPER_PONG_DEADLINE_MS 5000    /* no answer: hung, replaced */
 
 /* ---- byte buffers and frames ---- */
@@ -734,6 +736,26 @@ static void remote_frame_started(struct spawner *sp, struct rd *r);
 static void remote_frame_done(struct spawner *sp, struct rd *r,
                               int64_t now_ns);
 
+/*
+ * With a backlog at the helper, a check that comes due only joins the
+ * queue: waking for it to the microsecond buys nothing.  So while more
+ * than BACKLOG_JOBS jobs are sent but not started, mond's timers may
+ * fire BACKLOG_SLACK_MS late, and checks due close together go in one
+ * wake-up (a fleet of 10,000 services due 1,000 times a second woke mond
+ * 1,000 times a second).
+ */
+static void
+remote_slack(struct spawner *sp)
+{
+    bool backlog = sp->rm != NULL && sp->rm->nqueued > BACKLOG_JOBS;
+
+    if (backlog != sp->slack) {
+        sp->slack = backlog;
+        loop_set_timer_slack(sp->lp, backlog ? BACKLOG_SLACK_MS * 1000000LL
+                                             : 0);
+    }
+}
+
 /* Read what the helper left on the quiet socket (every wake-up, and at
  * the latest quiet_max_ms after the previous read while jobs are out). */
 static void
@@ -747,6 +769,7 @@ remote_drain(struct spawner *sp, int64_t now_ns)
         remote_died(sp, "sent a malformed frame");
         return;
     }
+    remote_slack(sp);
     if (sp->rm != rm)
         return;
     if (rm->nqueued + rm->nrunning > 0)
@@ -1058,6 +1081,7 @@ spawn_remote_submit(struct spawner *sp, const struct spawn_req *req)
     if (!rm->drain.armed)
         loop_timer_arm(sp->lp, &rm->drain, loop_now_ns(sp->lp) +
                        (int64_t)sp->quiet_max_ms * 1000000);
+    remote_slack(sp);
     return j;
 }
 
@@ -1275,6 +1299,7 @@ remote_died(struct spawner *sp, const char *why)
                   "children itself from now on", rm->deaths,
                   HELPER_DEATH_WINDOW_S);
         sp->rm = NULL;
+        remote_slack(sp);
         loop_set_wake_hook(sp->lp, NULL, NULL);
         loop_timer_cancel(sp->lp, &rm->ping);
         loop_timer_cancel(sp->lp, &rm->flush);
@@ -1352,6 +1377,7 @@ spawn_remote_free(struct spawner *sp)
     struct spawn_remote *rm = sp->rm;
 
     sp->rm = NULL;
+    remote_slack(sp);
     loop_set_wake_hook(sp->lp, NULL, NULL);
     loop_timer_cancel(sp->lp, &rm->ping);
     loop_timer_cancel(sp->lp, &rm->flush);

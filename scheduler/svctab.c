@@ -502,10 +502,10 @@ monitor_run(struct svc_rt *rt, int64_t now_ns)
     req.envp = env.v;
     req.timeout_ms = config_monitor_timeout_ms(svc);
     req.output_max = s->cfg->g.output_max_bytes;
-    /* A check that passes again changes nothing that cannot wait a few
-     * milliseconds: mond need not wake for it (spawner.h).  After a
-     * failure, or before the first result, a pass is news. */
-    req.quiet = rt->st.opstatus == OPSTATUS_OK;
+    /* A pass changes nothing that cannot wait a few milliseconds, so
+     * mond need not wake for it (spawner.h): no alert hangs on it.  A
+     * pass after a failure is news (the upalert). */
+    req.quiet = rt->st.opstatus != OPSTATUS_FAIL;
     req.done = monitor_done;
     req.arg = rt;
     rt->run_start_ns = now_ns;

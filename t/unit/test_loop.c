@@ -212,6 +212,73 @@ test_wake_hook_first(void **state)
     loop_free(lp);
 }
 
+/* With slack, timers due close together fire in one wake-up, none
+ * before its time; without, each has its own. */
+struct slackctx {
+    int64_t due, fired_at;
+};
+
+static void
+on_slack_timer(struct loop *lp, void *arg, int64_t now_ns)
+{
+    struct slackctx *c = arg;
+
+    (void)lp;
+    c->fired_at = now_ns;
+    order[norder++] = 1;
+}
+
+static void
+on_slack_last(struct loop *lp, void *arg, int64_t now_ns)
+{
+    on_slack_timer(lp, arg, now_ns);
+    loop_stop(lp);
+}
+
+static uint64_t
+run_three(struct loop *lp, struct slackctx c[3])
+{
+    struct loop_timer t[3];
+    int64_t now = loop_clock_mono_ns();
+    uint64_t w0 = loop_wakeups(lp);
+
+    norder = 0;
+    for (int i = 0; i < 3; i++) {
+        c[i].due = now + (20 + 10 * i) * MS;
+        c[i].fired_at = 0;
+        loop_timer_init(&t[i], i == 2 ? on_slack_last : on_slack_timer,
+                        &c[i]);
+        loop_timer_arm(lp, &t[i], c[i].due);
+    }
+    assert_int_equal(loop_run(lp), 0);
+    for (int i = 0; i < 3; i++)
+        assert_true(c[i].fired_at >= c[i].due);
+    assert_int_equal(norder, 3);
+    return loop_wakeups(lp) - w0;
+}
+
+static void
+test_timer_slack(void **state)
+{
+    struct loop *lp = loop_new(NULL, NULL);
+    struct slackctx c[3];
+
+    (void)state;
+    assert_int_equal(loop_timer_slack(lp), 0);
+    /* 20, 30 and 40 ms: a wake-up each (two if this machine stalls for
+     * 10 ms). */
+    assert_true(run_three(lp, c) >= 2);
+    /* 25 ms of slack: the first wake-up comes 20 + 25 ms on, when all
+     * three are due: one wake-up. */
+    loop_set_timer_slack(lp, 25 * MS);
+    assert_int_equal(loop_timer_slack(lp), 25 * MS);
+    assert_int_equal(run_three(lp, c), 1);
+    assert_true(c[0].fired_at == c[2].fired_at);
+    loop_set_timer_slack(lp, -5);
+    assert_int_equal(loop_timer_slack(lp), 0);
+    loop_free(lp);
+}
+
 static int got_signo;
 
 static void
@@ -244,6 +311,7 @@ main(void)
         cmocka_unit_test(test_timer_armed_for_now_same_pass),
         cmocka_unit_test(test_io_del_during_batch),
         cmocka_unit_test(test_wake_hook_first),
+        cmocka_unit_test(test_timer_slack),
         cmocka_unit_test(test_signal_via_signalfd),
     };
 

@@ -529,6 +529,53 @@ test_quiet_started_before_urgent_done(void **state)
     loop_free(lp);
 }
 
+struct counter {
+    int n, want;
+};
+
+static void
+count_done(void *arg, const struct spawn_result *r, int64_t now_ns)
+{
+    struct counter *c = arg;
+
+    (void)now_ns;
+    assert_true(r->exited);
+    c->n++;
+}
+
+/* More than 8 jobs sent and not started is a backlog: mond's timers get
+ * 10 ms of slack until it is gone. */
+static void
+test_backlog_gives_timer_slack(void **state)
+{
+    struct loop *lp = loop_new(NULL, NULL);
+    struct spawner *sp = spawner_new_helper(lp);
+    char *argv[] = { "sh", "-c", "exit 0", NULL };
+    char *envp[] = { NULL };
+    struct counter c = { 0, 12 };
+    struct spawn_req req = {
+        .label = "backlog", .path = "/bin/sh", .argv = argv, .envp = envp,
+        .done = count_done, .arg = &c,
+    };
+
+    (void)state;
+    spawner_set_maxprocs(sp, 1);
+    for (int i = 0; i < 8; i++)
+        spawn_submit(sp, &req);
+    assert_int_equal(loop_timer_slack(lp), 0);
+    for (int i = 8; i < 12; i++)
+        spawn_submit(sp, &req);
+    assert_int_equal(loop_timer_slack(lp), 10 * 1000000LL);
+    for (int i = 0; i < 200 && c.n < c.want; i++)
+        run_for(lp, 100);
+    assert_int_equal(c.n, c.want);
+    run_for(lp, 100);
+    assert_int_equal(spawner_running(sp) + spawner_queued(sp), 0);
+    assert_int_equal(loop_timer_slack(lp), 0);
+    spawner_free(sp);
+    loop_free(lp);
+}
+
 static void
 test_helper_ends_children_with_mond(void **state)
 {
@@ -574,6 +621,7 @@ main(void)
         cmocka_unit_test(test_hung_helper_replaced),
         cmocka_unit_test(test_quiet_pass_waits_failure_does_not),
         cmocka_unit_test(test_quiet_started_before_urgent_done),
+        cmocka_unit_test(test_backlog_gives_timer_slack),
     };
     int failed;
 
