@@ -302,6 +302,7 @@ job_finish(struct spawner *sp, struct spawn_job *j, const siginfo_t *si,
     r.output_total = j->out_total;
     r.duration_ms = j->state == JOB_FAILED ? 0
                     : (now_ns - j->start_ns) / 1000000;
+    r.start_ns = j->state == JOB_FAILED ? 0 : j->start_ns;
     r.end_ns = now_ns;
     if (j->out_total > j->out_len)
         log_warnx("%s: output bound %zu bytes reached, %llu bytes dropped",
@@ -791,6 +792,20 @@ spawn_submit(struct spawner *sp, const struct spawn_req *req)
                   j->label, sp->running.n, sp->maxprocs);
     start_queued(sp, loop_now_ns(sp->lp));
     return j;
+}
+
+bool
+spawner_can_start_later(const struct spawner *sp)
+{
+    return sp->rm != NULL;
+}
+
+bool
+spawn_cancel(struct spawn_job *j)
+{
+    if (j == NULL || j->sp->rm == NULL)
+        return false;
+    return spawn_remote_cancel(j->sp, j);
 }
 
 void

@@ -33,6 +33,9 @@ struct spawn_job {
     spawn_started_cb started;
     void *arg;
     uint64_t rid;                       /* id at the spawn helper (remote) */
+    int64_t start_at_ns;                /* remote: to start then */
+    bool ahead;                         /* remote: start_at not reached yet
+                                         * (counted in rm->nahead) */
 
     pid_t pid;
     int pidfd, outfd, infd;
@@ -81,6 +84,7 @@ int spawn_remote_start(struct spawner *sp);
 struct spawn_job *spawn_remote_submit(struct spawner *sp,
                                       const struct spawn_req *req);
 void spawn_remote_detach(struct spawner *sp, struct spawn_job *j);
+bool spawn_remote_cancel(struct spawner *sp, struct spawn_job *j);
 void spawn_remote_set_maxprocs(struct spawner *sp, int maxprocs);
 size_t spawn_remote_running(const struct spawner *sp);
 size_t spawn_remote_queued(const struct spawner *sp);

@@ -366,6 +366,11 @@ struct hjob {
     struct hjob *prev, *next;
     bool priority;
     bool quiet;
+    /* A job to start later: what it needs, kept until at fires. */
+    bool pending;
+    struct loop_timer at;
+    struct spawn_req req;
+    char *label, *path, **argv, **envp, *input;
 };
 
 struct helper {
@@ -448,10 +453,26 @@ helper_urgent_buf(struct helper *h)
 }
 
 static void
+hjob_drop_copies(struct hjob *hj)
+{
+    free(hj->label);
+    free(hj->path);
+    spawn_strv_free(hj->argv);
+    spawn_strv_free(hj->envp);
+    free(hj->input);
+    hj->label = hj->path = hj->input = NULL;
+    hj->argv = hj->envp = NULL;
+}
+
+static void
 hjob_unlink(struct hjob *hj)
 {
     struct helper *h = hj->h;
 
+    if (hj->pending) {
+        loop_timer_cancel(h->lp, &hj->at);
+        hjob_drop_copies(hj);
+    }
     if (hj->prev != NULL)
         hj->prev->next = hj->next;
     else
@@ -512,6 +533,7 @@ helper_done(void *arg, const struct spawn_result *r, int64_t now_ns)
     put_i64(b, r->timeout_ms);
     put_u64(b, r->output_total);
     put_i64(b, r->duration_ms);
+    put_i64(b, r->start_ns);
     put_i64(b, now_ns);
     put_u64(b, spawner_holds(h->sp));
     put_bytes(b, r->output, r->output_len);
@@ -534,53 +556,79 @@ helper_done(void *arg, const struct spawn_result *r, int64_t now_ns)
         helper_flush(h);
 }
 
+/* A job whose time has come (at once, or at its start_at). */
+static void
+hjob_submit(struct hjob *hj)
+{
+    struct helper *h = hj->h;
+
+    hj->req.label = hj->label;
+    hj->req.path = hj->path;
+    hj->req.argv = hj->argv;
+    hj->req.envp = hj->envp;
+    hj->req.input = hj->input;
+    hj->req.start_at_ns = 0;
+    hj->req.done = helper_done;
+    hj->req.started = helper_started;
+    hj->req.arg = hj;
+    hj->pending = false;
+    hj->job = spawn_submit(h->sp, &hj->req);       /* copies it all */
+    hjob_drop_copies(hj);
+}
+
+static void
+hjob_at_fired(struct loop *lp, void *arg, int64_t now_ns)
+{
+    (void)lp;
+    (void)now_ns;
+    hjob_submit(arg);
+}
+
 static void
 helper_start(struct helper *h, struct rd *r)
 {
     struct hjob *hj = xcalloc(1, sizeof *hj);
-    struct spawn_req req;
-    char *label, *path, **argv, **envp;
     const char *input;
     size_t input_len;
+    int64_t start_at;
 
-    memset(&req, 0, sizeof req);
     hj->h = h;
     hj->rid = get_u64(r);
-    req.timeout_ms = get_i64(r);
-    req.output_max = (size_t)get_u64(r);
-    req.priority = get_u8(r) != 0;
-    req.quiet = get_u8(r) != 0;
-    req.has_input = get_u8(r) != 0;
-    label = get_str(r);
-    path = get_str(r);
-    argv = get_strv(r);
-    envp = get_strv(r);
+    hj->req.timeout_ms = get_i64(r);
+    hj->req.output_max = (size_t)get_u64(r);
+    hj->req.priority = get_u8(r) != 0;
+    hj->req.quiet = get_u8(r) != 0;
+    hj->req.has_input = get_u8(r) != 0;
+    start_at = get_i64(r);
+    hj->label = get_str(r);
+    hj->path = get_str(r);
+    hj->argv = get_strv(r);
+    hj->envp = get_strv(r);
     input = get_bytes(r, &input_len);
     if (r->bad) {
         log_warnx("spawn helper: malformed START frame dropped");
+        hjob_drop_copies(hj);
         free(hj);
-    } else {
-        req.label = label;
-        req.path = path;
-        req.argv = argv;
-        req.envp = envp;
-        req.input = input;
-        req.input_len = input_len;
-        req.done = helper_done;
-        req.started = helper_started;
-        req.arg = hj;
-        hj->priority = req.priority;
-        hj->quiet = req.quiet;
-        hj->next = h->jobs;
-        if (h->jobs != NULL)
-            h->jobs->prev = hj;
-        h->jobs = hj;
-        hj->job = spawn_submit(h->sp, &req);
+        return;
     }
-    free(label);
-    free(path);
-    spawn_strv_free(argv);
-    spawn_strv_free(envp);
+    hj->input = xmalloc(input_len + 1);
+    memcpy(hj->input, input, input_len);
+    hj->input[input_len] = '\0';
+    hj->req.input_len = input_len;
+    hj->priority = hj->req.priority;
+    hj->quiet = hj->req.quiet;
+    hj->next = h->jobs;
+    if (h->jobs != NULL)
+        h->jobs->prev = hj;
+    h->jobs = hj;
+    if (start_at > loop_now_ns(h->lp)) {
+        /* mond's timer, kept here: the job starts without mond waking. */
+        hj->pending = true;
+        loop_timer_init(&hj->at, hjob_at_fired, hj);
+        loop_timer_arm(h->lp, &hj->at, start_at);
+        return;
+    }
+    hjob_submit(hj);
 }
 
 static void
@@ -592,9 +640,11 @@ helper_cancel(struct helper *h, uint64_t rid)
         if (hj->rid != rid)
             continue;
         /* Running or failed jobs report DONE as usual. */
-        if (hj->job == NULL || hj->job->state != JOB_QUEUED)
+        if (!hj->pending &&
+            (hj->job == NULL || hj->job->state != JOB_QUEUED))
             return;
-        spawn_detach(hj->job);
+        if (!hj->pending)
+            spawn_detach(hj->job);
         /* A queued job: no STARTED of it can be waiting, any socket
          * will do. */
         at = frame_begin(&h->out, MSG_CANCELLED);
@@ -717,6 +767,12 @@ struct spawn_remote {
     size_t nfree, freecap;
     uint32_t gen;
     size_t nqueued, nrunning;
+    size_t nahead;              /* of nqueued: start_at not reached yet */
+    struct ahead_at {
+        int64_t at;
+        uint64_t rid;
+    } *aheap;                   /* min-heap on at; stale entries skipped */
+    size_t naheap, capaheap;
     int maxprocs;
     int deaths;
     int64_t first_death_ns;
@@ -736,6 +792,77 @@ static void remote_frame_started(struct spawner *sp, struct rd *r);
 static void remote_frame_done(struct spawner *sp, struct rd *r,
                               int64_t now_ns);
 
+/* ---- jobs to start later: a min-heap of their start times ---- */
+
+static void
+aheap_push(struct spawn_remote *rm, int64_t at, uint64_t rid)
+{
+    size_t i;
+
+    xgrow((void **)&rm->aheap, &rm->capaheap, rm->naheap + 1,
+          sizeof *rm->aheap);
+    i = rm->naheap++;
+    while (i > 0 && rm->aheap[(i - 1) / 2].at > at) {
+        rm->aheap[i] = rm->aheap[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    rm->aheap[i].at = at;
+    rm->aheap[i].rid = rid;
+}
+
+static void
+aheap_pop(struct spawn_remote *rm)
+{
+    struct ahead_at last = rm->aheap[--rm->naheap];
+    size_t i = 0;
+
+    for (;;) {
+        size_t c = 2 * i + 1;
+
+        if (c >= rm->naheap)
+            break;
+        if (c + 1 < rm->naheap && rm->aheap[c + 1].at < rm->aheap[c].at)
+            c++;
+        if (rm->aheap[c].at >= last.at)
+            break;
+        rm->aheap[i] = rm->aheap[c];
+        i = c;
+    }
+    if (rm->naheap > 0)
+        rm->aheap[i] = last;
+}
+
+static struct spawn_job *slot_get(struct spawn_remote *rm, uint64_t rid);
+
+static void
+ahead_reached(struct spawn_remote *rm, struct spawn_job *j)
+{
+    if (j->ahead) {
+        j->ahead = false;
+        rm->nahead--;
+    }
+}
+
+/* Jobs whose start time has passed count as queued from now on. */
+static void
+aheap_expire(struct spawn_remote *rm, int64_t now_ns)
+{
+    while (rm->naheap > 0 && rm->aheap[0].at <= now_ns) {
+        struct spawn_job *j = slot_get(rm, rm->aheap[0].rid);
+
+        if (j != NULL)
+            ahead_reached(rm, j);
+        aheap_pop(rm);
+    }
+}
+
+/* Jobs sent and not started whose time has come. */
+static size_t
+remote_waiting(const struct spawn_remote *rm)
+{
+    return rm->nqueued - rm->nahead;
+}
+
 /*
  * With a backlog at the helper, a check that comes due only joins the
  * queue: waking for it to the microsecond buys nothing.  So while more
@@ -747,7 +874,7 @@ static void remote_frame_done(struct spawner *sp, struct rd *r,
 static void
 remote_slack(struct spawner *sp)
 {
-    bool backlog = sp->rm != NULL && sp->rm->nqueued > BACKLOG_JOBS;
+    bool backlog = sp->rm != NULL && remote_waiting(sp->rm) > BACKLOG_JOBS;
 
     if (backlog != sp->slack) {
         sp->slack = backlog;
@@ -769,12 +896,18 @@ remote_drain(struct spawner *sp, int64_t now_ns)
         remote_died(sp, "sent a malformed frame");
         return;
     }
-    remote_slack(sp);
-    if (sp->rm != rm)
+    if (sp->rm != rm) {
+        remote_slack(sp);
         return;
-    if (rm->nqueued + rm->nrunning > 0)
+    }
+    remote_slack(sp);
+    /* Jobs to start later need no reading until they start. */
+    if (remote_waiting(rm) + rm->nrunning > 0)
         loop_timer_arm(sp->lp, &rm->drain,
                        now_ns + (int64_t)sp->quiet_max_ms * 1000000);
+    else if (rm->naheap > 0)
+        loop_timer_arm(sp->lp, &rm->drain, rm->aheap[0].at +
+                       (int64_t)sp->quiet_max_ms * 1000000);
     else
         loop_timer_cancel(sp->lp, &rm->drain);
 }
@@ -796,7 +929,8 @@ remote_drain_frames(struct spawner *sp, int64_t now_ns)
     struct rd r;
     bool bad = false;
 
-    if (rm->qfd < 0 || rm->nqueued + rm->nrunning == 0)
+    aheap_expire(rm, now_ns);
+    if (rm->qfd < 0 || remote_waiting(rm) + rm->nrunning == 0)
         return false;
     /* EOF or an error: the helper is going; the main socket says so. */
     (void)buf_fill(&rm->qin, rm->qfd);
@@ -1026,6 +1160,7 @@ slot_release(struct spawn_remote *rm, struct spawn_job *j)
     xgrow((void **)&rm->freeslots, &rm->freecap, rm->nfree + 1,
           sizeof *rm->freeslots);
     rm->freeslots[rm->nfree++] = slot;
+    ahead_reached(rm, j);
     if (j->state == JOB_QUEUED)
         rm->nqueued--;
     else
@@ -1056,6 +1191,12 @@ spawn_remote_submit(struct spawner *sp, const struct spawn_req *req)
     j->pidfd = j->outfd = j->infd = -1;
     slot_put(rm, j);
     rm->nqueued++;
+    if (req->start_at_ns > loop_now_ns(sp->lp)) {
+        j->start_at_ns = req->start_at_ns;
+        j->ahead = true;
+        rm->nahead++;
+        aheap_push(rm, j->start_at_ns, j->rid);
+    }
 
     at = frame_begin(&rm->out, MSG_START);
     put_u64(&rm->out, j->rid);
@@ -1064,6 +1205,7 @@ spawn_remote_submit(struct spawner *sp, const struct spawn_req *req)
     put_u8(&rm->out, req->priority);
     put_u8(&rm->out, req->quiet);
     put_u8(&rm->out, req->has_input);
+    put_i64(&rm->out, j->ahead ? j->start_at_ns : 0);
     put_str(&rm->out, j->label);
     put_str(&rm->out, req->path);
     put_strv(&rm->out, req->argv);
@@ -1078,9 +1220,13 @@ spawn_remote_submit(struct spawner *sp, const struct spawn_req *req)
         remote_send(sp, true);
     else if (!rm->out_watched && !rm->flush.armed)
         loop_timer_arm(sp->lp, &rm->flush, loop_now_ns(sp->lp));
-    if (!rm->drain.armed)
-        loop_timer_arm(sp->lp, &rm->drain, loop_now_ns(sp->lp) +
-                       (int64_t)sp->quiet_max_ms * 1000000);
+    {
+        int64_t due = (j->ahead ? j->start_at_ns : loop_now_ns(sp->lp)) +
+                      (int64_t)sp->quiet_max_ms * 1000000;
+
+        if (!rm->drain.armed || rm->drain.due_ns > due)
+            loop_timer_arm(sp->lp, &rm->drain, due);
+    }
     remote_slack(sp);
     return j;
 }
@@ -1100,6 +1246,20 @@ spawn_remote_detach(struct spawner *sp, struct spawn_job *j)
     }
 }
 
+bool
+spawn_remote_cancel(struct spawner *sp, struct spawn_job *j)
+{
+    size_t at;
+
+    if (j->state != JOB_QUEUED || sp->rm == NULL)
+        return false;
+    at = frame_begin(&sp->rm->out, MSG_CANCEL);
+    put_u64(&sp->rm->out, j->rid);
+    frame_end(&sp->rm->out, at);
+    remote_send(sp, false);
+    return true;
+}
+
 static void
 remote_frame_started(struct spawner *sp, struct rd *r)
 {
@@ -1114,6 +1274,7 @@ remote_frame_started(struct spawner *sp, struct rd *r)
     j = slot_get(sp->rm, rid);
     if (j == NULL || j->state != JOB_QUEUED)
         return;
+    ahead_reached(sp->rm, j);
     j->state = JOB_RUNNING;
     j->pid = pid;
     j->start_ns = loop_now_ns(sp->lp);
@@ -1144,6 +1305,7 @@ remote_frame_done(struct spawner *sp, struct rd *r, int64_t now_ns)
     res.timeout_ms = get_i64(r);
     res.output_total = get_u64(r);
     res.duration_ms = get_i64(r);
+    res.start_ns = get_i64(r);
     res.end_ns = get_i64(r);
     sp->holds = get_u64(r);
     out = get_bytes(r, &outlen);
@@ -1210,7 +1372,14 @@ remote_io(struct loop *lp, void *arg, uint32_t events, int64_t now_ns)
             struct spawn_job *j = slot_get(rm, get_u64(&r));
 
             if (j != NULL) {
+                struct spawn_result res;
+
                 slot_release(rm, j);
+                memset(&res, 0, sizeof res);
+                res.cancelled = true;
+                res.output = "";
+                if (j->done != NULL)
+                    j->done(j->arg, &res, now_ns);
                 remote_job_free(j);
             }
             break;
@@ -1281,6 +1450,7 @@ remote_died(struct spawner *sp, const char *why)
         slot_release(rm, j);
         lost[nlost++] = j;
     }
+    rm->naheap = 0;
     log_warnx("spawn helper pid %d %s; %zu job(s) lost and retried",
               (int)rm->pid, why, nlost);
 
@@ -1307,6 +1477,7 @@ remote_died(struct spawner *sp, const char *why)
         free(rm->in.p);
         free(rm->out.p);
         free(rm->qin.p);
+        free(rm->aheap);
         free(rm->slots);
         free(rm->freeslots);
         free(rm);
@@ -1350,7 +1521,7 @@ spawn_remote_running(const struct spawner *sp)
 size_t
 spawn_remote_queued(const struct spawner *sp)
 {
-    return sp->rm->nqueued;
+    return remote_waiting(sp->rm);
 }
 
 void
@@ -1398,6 +1569,7 @@ spawn_remote_free(struct spawner *sp)
     free(rm->in.p);
     free(rm->out.p);
     free(rm->qin.p);
+    free(rm->aheap);
     free(rm->slots);
     free(rm->freeslots);
     free(rm);

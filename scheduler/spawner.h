@@ -48,6 +48,7 @@ struct spawn_result {
     bool signaled;              /* killed by termsig */
     int termsig;
     bool timed_out;             /* passed its deadline and was killed */
+    bool cancelled;             /* spawn_cancel() dropped it unstarted */
     bool lost;                  /* no result: the spawn helper died while
                                  * the job was with it (nothing is known
                                  * about the run; callers retry) */
@@ -57,9 +58,12 @@ struct spawn_result {
     size_t output_len;
     uint64_t output_total;      /* bytes the child wrote, kept or not */
     int64_t duration_ms;
+    int64_t start_ns;           /* CLOCK_MONOTONIC when it started; 0 if
+                                 * it never did */
     int64_t end_ns;             /* CLOCK_MONOTONIC when the end was seen
                                  * (a quiet result reaches the callback
-                                 * later, see spawn_req.quiet); 0 if lost */
+                                 * later, see spawn_req.quiet); 0 if lost
+                                 * or cancelled */
 };
 
 /* Called once per job, from the loop, when it is over.  The job is freed
@@ -85,6 +89,11 @@ struct spawn_req {
                                  * over when mond is awake anyway, at
                                  * most SPAWN_QUIET_MAX_MS later, instead
                                  * of waking mond for it */
+    int64_t start_at_ns;        /* CLOCK_MONOTONIC; later than now: the
+                                 * spawn helper starts it then, without
+                                 * mond waking for it (only where
+                                 * spawner_can_start_later(); else, and
+                                 * for 0, it starts now) */
     spawn_done_cb done;         /* may be NULL */
     spawn_started_cb started;   /* may be NULL */
     void *arg;
@@ -122,6 +131,16 @@ bool spawn_cap_holds(int level, int ncpu, size_t fresh, long runnable);
  * spawn_errno) from the loop, never from inside this call.  The handle
  * stays valid until done() returns or spawn_detach(). */
 struct spawn_job *spawn_submit(struct spawner *sp, const struct spawn_req *req);
+
+/* Whether jobs can be given a start_at_ns (a spawn helper runs them). */
+bool spawner_can_start_later(const struct spawner *sp);
+
+/* Ask for a job that has not started yet to be dropped.  true: asked;
+ * done() follows, with result.cancelled if it was dropped, or the usual
+ * result if it had started meanwhile.  false: it has started as far as
+ * is known, or this spawner cannot (in-process); the result comes as
+ * usual.  Never calls back from inside this call. */
+bool spawn_cancel(struct spawn_job *job);
 
 /* Forget the callback of a job (its owner is going away).  A running
  * child is left to finish under its deadline; a queued job is dropped. */

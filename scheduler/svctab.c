@@ -12,6 +12,16 @@
  *   decide_next_interval_ms()  interval or failure_interval
  * What is left here is mon's mechanics: argv and environment of
  * monitors and the order of events.
+ *
+ * "Ahead": when a check's result is in and its next run is due within
+ * AHEAD_MAX_MS, the next run is handed to the spawn helper right away
+ * with its start time (spawn_req.start_at_ns), instead of mond waking
+ * at that time to hand it over: with quiet results (spawner.h) a
+ * service that keeps passing then costs mond no wake-up of its own.
+ * Only for services whose run depends on nothing but their own state,
+ * the control state and the clock (no depend of any kind): anything
+ * that changes those (disable, stop, reload, test, trap, set) takes the
+ * run back (svctab_unahead), and it runs from the timer as before.
  */
 #include "svctab_int.h"
 
@@ -288,10 +298,15 @@ schedule_after(struct svc_rt *rt, int64_t base_ns, int64_t interval_ms)
     schedule_at(rt, base_ns + ms * 1000000);
 }
 
+#define AHEAD_MAX_MS 5000   /* later runs wait for mond's timer */
+
+static bool monitor_run(struct svc_rt *rt, int64_t now_ns, int64_t at_ns);
+static void schedule_at(struct svc_rt *rt, int64_t due_ns);
+
 static void
-monitor_done(void *arg, const struct spawn_result *r, int64_t now_ns)
+monitor_result(struct svc_rt *rt, const struct spawn_result *r,
+               int64_t now_ns)
 {
-    struct svc_rt *rt = arg;
     struct svctab *s = rt->s;
     /* When the check ended, not when mond heard of it: a quiet result
      * may reach mond a little later (spawn_req.quiet). */
@@ -394,6 +409,70 @@ monitor_done(void *arg, const struct spawn_result *r, int64_t now_ns)
     free(old_summary);
 }
 
+/* Hand the next run over now if nothing but the clock can change it. */
+static void
+try_ahead(struct svc_rt *rt, int64_t now_ns)
+{
+    struct svctab *s = rt->s;
+    const struct service *svc = rt->svc;
+
+    if (rt->job != NULL || !rt->due.armed || s->stopped || s->paused ||
+        rt->due.due_ns <= now_ns ||
+        rt->due.due_ns - now_ns > AHEAD_MAX_MS * 1000000LL)
+        return;
+    if (svc->depend_expr != NULL || svc->alertdepend_expr != NULL ||
+        svc->monitordepend_expr != NULL || svc->hostdepend_expr != NULL)
+        return;
+    if (!spawner_can_start_later(s->sp))
+        return;
+    (void)monitor_run(rt, now_ns, rt->due.due_ns);
+}
+
+static void
+monitor_done(void *arg, const struct spawn_result *r, int64_t now_ns)
+{
+    struct svc_rt *rt = arg;
+    bool was_ahead = rt->ahead;
+
+    rt->ahead = false;
+    rt->cancelling = false;
+    if (r->cancelled || (was_ahead && r->lost && r->pid == 0)) {
+        /* Taken back (or lost with the helper) before it started: the
+         * timer runs it at its time, or now for a "test". */
+        rt->job = NULL;
+        schedule_at(rt, rt->run_now || rt->ahead_due_ns < now_ns
+                        ? now_ns : rt->ahead_due_ns);
+        rt->run_now = false;
+        return;
+    }
+    if (was_ahead && r->start_ns > 0) {
+        rt->run_start_ns = r->start_ns;
+        rt->lateness_ns = r->start_ns > rt->ahead_due_ns
+                          ? r->start_ns - rt->ahead_due_ns : 0;
+    }
+    monitor_result(rt, r, now_ns);
+    if (rt->run_now) {
+        rt->run_now = false;
+        schedule_at(rt, now_ns);
+    } else {
+        try_ahead(rt, now_ns);
+    }
+}
+
+void
+svctab_unahead(struct svc_rt *rt)
+{
+    if (rt->ahead && rt->job != NULL && !rt->cancelling)
+        rt->cancelling = spawn_cancel(rt->job);
+}
+
+void
+svctab_unahead_all(struct svctab *s)
+{
+    for (size_t i = 0; i < s->nsvcs; i++)
+        svctab_unahead(s->svcs[i]);
+}
+
 /* The hosts for this run: the group minus exclude_hosts, disabled hosts
  * and, with hostdepend, hosts named in a failing parent's summary. */
 static void
@@ -425,12 +504,17 @@ monitor_hosts(struct svc_rt *rt, struct spawn_vec *hosts)
     }
 }
 
-static void
-monitor_run(struct svc_rt *rt, int64_t now_ns)
+/* Run the monitor now (at_ns 0), or hand it over to start at at_ns;
+ * false if it does not run (then, for at_ns, nothing is done: the timer
+ * decides at its time). */
+static bool
+monitor_run(struct svc_rt *rt, int64_t now_ns, int64_t at_ns)
 {
     struct svctab *s = rt->s;
     const struct service *svc = rt->svc;
-    int64_t now_wall_ms = loop_now_wall_ms(s->lp);
+    /* The wall clock when it will run: exclude_period is for then. */
+    int64_t now_wall_ms = loop_now_wall_ms(s->lp) +
+                          (at_ns > now_ns ? (at_ns - now_ns) / 1000000 : 0);
     const struct depexpr *md;
     const struct period *excl;
     struct spawn_vec argv, env, hosts;
@@ -438,7 +522,7 @@ monitor_run(struct svc_rt *rt, int64_t now_ns)
     const struct depexpr *anydep;
 
     if (svc->monitor_argv == NULL || svc->monitor_argc == 0 || rt->job != NULL)
-        return;
+        return false;
     if (rt->st.disabled || svctab_watch_is_disabled(s, rt->watch->name)) {
         log_debug("%s: disabled, not run", rt->label);
         goto skip;
@@ -508,15 +592,23 @@ monitor_run(struct svc_rt *rt, int64_t now_ns)
     req.quiet = rt->st.opstatus != OPSTATUS_FAIL;
     req.done = monitor_done;
     req.arg = rt;
-    rt->run_start_ns = now_ns;
+    req.start_at_ns = at_ns;
+    rt->run_start_ns = at_ns > 0 ? at_ns : now_ns;
     rt->job = spawn_submit(s->sp, &req);
+    if (at_ns > 0) {
+        rt->ahead = true;
+        rt->ahead_due_ns = at_ns;
+        loop_timer_cancel(s->lp, &rt->due);
+    }
     spawn_vec_fini(&argv);
     spawn_vec_fini(&env);
-    return;
+    return true;
 
 skip:
-    schedule_after(rt, now_ns, svc->interval_ms > 0 ? svc->interval_ms
-                                                    : 60000);
+    if (at_ns == 0)
+        schedule_after(rt, now_ns, svc->interval_ms > 0 ? svc->interval_ms
+                                                        : 60000);
+    return false;
 }
 
 static void
@@ -535,7 +627,7 @@ due_fired(struct loop *lp, void *arg, int64_t now_ns)
     /* The timer was due at rt->due.due_ns; how late we are is a health
      * figure of the scheduler. */
     rt->lateness_ns = now_ns > rt->due.due_ns ? now_ns - rt->due.due_ns : 0;
-    monitor_run(rt, now_ns);
+    (void)monitor_run(rt, now_ns, 0);
 }
 
 static void
@@ -549,15 +641,24 @@ schedule_at(struct svc_rt *rt, int64_t due_ns)
 int
 svctab_run_now(struct svctab *s, size_t i)
 {
+    struct svc_rt *rt;
+
     if (i >= s->nsvcs) {
         errno = ENOENT;
         return -1;
     }
-    if (s->svcs[i]->job != NULL) {
+    rt = s->svcs[i];
+    if (rt->job != NULL) {
+        /* Handed over but not started: taken back and run now. */
+        if (rt->ahead && spawn_job_pid(rt->job) == 0) {
+            rt->run_now = true;
+            svctab_unahead(rt);
+            return 0;
+        }
         errno = EBUSY;
         return -1;
     }
-    schedule_at(s->svcs[i], loop_now_ns(s->lp));
+    schedule_at(rt, loop_now_ns(s->lp));
     return 0;
 }
 
@@ -712,6 +813,7 @@ svctab_set_config(struct svctab *s, struct config *cfg)
     struct strmap old_progs = s->progs;
 
     memset(&s->progs, 0, sizeof s->progs);
+    svctab_unahead_all(s);
     /* Surviving services are found by name in a sorted copy of the old
      * table: a reload of 10,000 services stays O(n log n). */
     byname = xcalloc(nold > 0 ? nold : 1, sizeof *byname);
@@ -840,7 +942,10 @@ svctab_state_at(const struct svctab *s, size_t i)
 struct svc_state *
 svctab_state_mut(struct svctab *s, size_t i)
 {
-    return i < s->nsvcs ? &s->svcs[i]->st : NULL;
+    if (i >= s->nsvcs)
+        return NULL;
+    svctab_unahead(s->svcs[i]);     /* its environment may change */
+    return &s->svcs[i]->st;
 }
 
 void
@@ -852,7 +957,11 @@ svctab_restore_history(struct svctab *s, const char *const *lines, size_t n)
 int64_t
 svctab_next_due_ns(const struct svctab *s, size_t i)
 {
-    if (i >= s->nsvcs || !s->svcs[i]->due.armed)
+    if (i >= s->nsvcs)
+        return 0;
+    if (s->svcs[i]->ahead && s->svcs[i]->job != NULL)
+        return s->svcs[i]->ahead_due_ns;
+    if (!s->svcs[i]->due.armed)
         return 0;
     return s->svcs[i]->due.due_ns;
 }
@@ -860,7 +969,10 @@ svctab_next_due_ns(const struct svctab *s, size_t i)
 bool
 svctab_is_running(const struct svctab *s, size_t i)
 {
-    return i < s->nsvcs && s->svcs[i]->job != NULL;
+    const struct svc_rt *rt = i < s->nsvcs ? s->svcs[i] : NULL;
+
+    return rt != NULL && rt->job != NULL &&
+           (!rt->ahead || loop_now_ns(s->lp) >= rt->ahead_due_ns);
 }
 
 int
@@ -876,6 +988,7 @@ svctab_set_host_disabled(struct svctab *s, const char *group, const char *host,
         errno = ENOENT;
         return -1;
     }
+    svctab_unahead_all(s);          /* argv of the group's monitors */
     for (size_t i = 0; i < s->ndis_hosts; i++) {
         if (strcmp(s->dis_hosts[i].group, group) == 0 &&
             strcmp(s->dis_hosts[i].host, host) == 0) {
@@ -904,6 +1017,7 @@ svctab_set_watch_disabled(struct svctab *s, const char *watch, bool disabled)
         errno = ENOENT;
         return -1;
     }
+    svctab_unahead_all(s);
     for (size_t i = 0; i < s->ndis_watches; i++) {
         if (strcmp(s->dis_watches[i], watch) == 0) {
             if (!disabled) {
@@ -931,6 +1045,7 @@ svctab_set_service_disabled(struct svctab *s, const char *watch,
         errno = ENOENT;
         return -1;
     }
+    svctab_unahead(rt);
     rt->st.disabled = disabled;
     return 0;
 }
@@ -980,6 +1095,8 @@ svctab_set_paused(struct svctab *s, bool paused)
 
     if (paused == s->paused)
         return;
+    if (paused)
+        svctab_unahead_all(s);
     s->paused = paused;
     s->paused_wall_ms = paused ? loop_now_wall_ms(s->lp) : 0;
     log_info("scheduler %s", paused ? "stopped" : "started");

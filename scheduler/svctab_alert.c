@@ -492,6 +492,7 @@ trap_event(struct svctab *s, size_t i, enum trap_event ev,
         return -1;
     }
     rt = s->svcs[i];
+    svctab_unahead(rt);             /* its state changes */
     /* mon's main loop runs no trap timers while stopped */
     if (s->paused && ev == TRAP_EVENT_TIMEOUT)
         return 0;

@@ -30,6 +30,11 @@ struct svc_rt {
     struct loop_timer due;
     int64_t run_start_ns;
     struct spawn_job *job;      /* monitor running (or queued) */
+    bool ahead;                 /* job was handed over to start at
+                                 * ahead_due_ns (svctab.c, "ahead") */
+    bool cancelling;            /* spawn_cancel() asked for it */
+    bool run_now;               /* run as soon as job is out of the way */
+    int64_t ahead_due_ns;
     int64_t state_since_wall_ms;
     int64_t lateness_ns;        /* of the current run */
     size_t index;               /* position in the table */
@@ -39,6 +44,12 @@ struct svc_rt {
     int64_t last_duration_ms;   /* of the last finished run; -1 = none */
     int depstatus;              /* last dependency evaluation: 0/1, -1 */
 };
+
+/* A check handed over to start later is taken back (its state or what
+ * decides whether and how it runs is changing); it is then run by the
+ * timer as usual.  svctab.c. */
+void svctab_unahead(struct svc_rt *rt);
+void svctab_unahead_all(struct svctab *s);
 
 struct host_ref {
     char *group, *host;

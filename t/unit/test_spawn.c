@@ -54,7 +54,7 @@ on_done(void *arg, const struct spawn_result *r, int64_t now_ns)
 
     assert_true(g->n < 8);
     /* When the end was seen: before it was handed over, never after. */
-    if (!r->lost) {
+    if (!r->lost && !r->cancelled) {
         assert_true(r->end_ns > 0);
         assert_true(r->end_ns <= now_ns);
     }
@@ -576,6 +576,97 @@ test_backlog_gives_timer_slack(void **state)
     loop_free(lp);
 }
 
+/*
+ * A job given a start time is started by the helper then (not before),
+ * without counting as queued meanwhile; one not started yet can be
+ * cancelled and never runs; one that runs cannot.
+ */
+static void
+test_start_later_and_cancel(void **state)
+{
+    struct loop *lp = loop_new(NULL, NULL);
+    struct spawner *sp = spawner_new_helper(lp);
+    struct got g = { 0 };
+    char dir[] = "/tmp/mond-test-XXXXXX", marker[64], script[128];
+    char *argv1[] = { "sh", "-c", "echo later", NULL };
+    char *argv2[] = { "sh", "-c", script, NULL };
+    char *argv3[] = { "sh", "-c", "sleep 0.6; echo ran", NULL };
+    char *envp[] = { "PATH=/usr/bin:/bin", NULL };
+    struct spawn_req req = {
+        .label = "later", .path = "/bin/sh", .argv = argv1, .envp = envp,
+        .done = on_done, .arg = &g,
+    };
+    struct spawn_job *j;
+    int64_t at;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(marker, sizeof marker, "%s/ran", dir);
+    snprintf(script, sizeof script, "touch %s", marker);
+    assert_true(spawner_can_start_later(sp));
+
+    at = loop_clock_mono_ns() + 300 * 1000000LL;
+    req.start_at_ns = at;
+    spawn_submit(sp, &req);
+    assert_int_equal(spawner_queued(sp) + spawner_running(sp), 0);
+    run_until(lp, &g, 1);
+    assert_true(g.r[0].exited);
+    assert_string_equal(g.out[0], "later\n");
+    assert_true(g.r[0].start_ns >= at);
+    assert_true(g.at_ns[0] >= at);
+
+    at = loop_clock_mono_ns() + 1000 * 1000000LL;
+    req.start_at_ns = at;
+    req.argv = argv2;
+    j = spawn_submit(sp, &req);
+    run_for(lp, 100);
+    assert_int_equal(spawn_job_pid(j), 0);
+    assert_true(spawn_cancel(j));
+    run_until(lp, &g, 2);
+    assert_true(g.r[1].cancelled);
+    assert_int_equal(g.r[1].pid, 0);
+    assert_false(g.r[1].exited);
+    /* past the time it had: it never ran */
+    while (loop_clock_mono_ns() < at + 300 * 1000000LL)
+        run_for(lp, 100);
+    assert_int_not_equal(access(marker, F_OK), 0);
+
+    req.start_at_ns = 0;
+    req.argv = argv3;
+    j = spawn_submit(sp, &req);
+    for (int i = 0; i < 50 && spawn_job_pid(j) == 0; i++)
+        run_for(lp, 20);
+    assert_true(spawn_job_pid(j) > 0);
+    assert_false(spawn_cancel(j));
+    run_until(lp, &g, 3);
+    assert_false(g.r[2].cancelled);
+    assert_string_equal(g.out[2], "ran\n");
+    assert_int_equal(rmdir(dir), 0);
+    got_fini(&g);
+    spawner_free(sp);
+    loop_free(lp);
+}
+
+static void
+test_in_process_starts_now(void **state)
+{
+    struct loop *lp = loop_new(NULL, NULL);
+    struct spawner *sp = spawner_new(lp);
+    struct got g = { 0 };
+    struct spawn_job *j;
+
+    (void)state;
+    assert_false(spawner_can_start_later(sp));
+    j = sh(sp, &g, "echo now", 0, 0);
+    assert_false(spawn_cancel(j));
+    run_until(lp, &g, 1);
+    assert_false(g.r[0].cancelled);
+    assert_string_equal(g.out[0], "now\n");
+    got_fini(&g);
+    spawner_free(sp);
+    loop_free(lp);
+}
+
 static void
 test_helper_ends_children_with_mond(void **state)
 {
@@ -622,6 +713,8 @@ main(void)
         cmocka_unit_test(test_quiet_pass_waits_failure_does_not),
         cmocka_unit_test(test_quiet_started_before_urgent_done),
         cmocka_unit_test(test_backlog_gives_timer_slack),
+        cmocka_unit_test(test_start_later_and_cancel),
+        cmocka_unit_test(test_in_process_starts_now),
     };
     int failed;
 
