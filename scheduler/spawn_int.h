@@ -18,36 +18,43 @@
 enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_TERMINATING, JOB_FAILED };
 
 struct spawn_job {
+    /* Both spawners.  A job of the spawn helper is allocated only up to
+     * SPAWN_JOB_REMOTE_SIZE (mond holds one per service whose next check
+     * is handed over ahead): nothing from `prev` on is its. */
     struct spawner *sp;
-    struct spawn_job *prev, *next;      /* in queued or running list */
     enum job_state state;
-    char *label, *path;
-    char **argv, **envp;
-    bool has_input;
-    char *input;
-    size_t input_len, input_off;
+    pid_t pid;
+    char *label;
     int64_t timeout_ms;
-    size_t output_max;
-    bool priority;
     spawn_done_cb done;
     spawn_started_cb started;
     void *arg;
+    int64_t start_ns;
     uint64_t rid;                       /* id at the spawn helper (remote) */
     int64_t start_at_ns;                /* remote: to start then */
     bool ahead;                         /* remote: start_at not reached yet
                                          * (counted in rm->nahead) */
 
-    pid_t pid;
+    /* The in-process spawner only. */
+    struct spawn_job *prev, *next;      /* in queued or running list */
+    char *path;
+    char **argv, **envp;
+    bool has_input;
+    char *input;
+    size_t input_len, input_off;
+    size_t output_max;
+    bool priority;
     int pidfd, outfd, infd;
     struct loop_io pid_io, out_io, in_io;
     struct loop_timer timer;            /* deadline, grace, or failure */
-    int64_t start_ns;
     bool timed_out;
     int spawn_errno;
     char *out;                          /* output_max + 1 bytes */
     size_t out_len;
     uint64_t out_total;
 };
+
+#define SPAWN_JOB_REMOTE_SIZE offsetof(struct spawn_job, prev)
 
 struct job_list {
     struct spawn_job *head, *tail;

@@ -1178,7 +1178,7 @@ struct spawn_job *
 spawn_remote_submit(struct spawner *sp, const struct spawn_req *req)
 {
     struct spawn_remote *rm = sp->rm;
-    struct spawn_job *j = xcalloc(1, sizeof *j);
+    struct spawn_job *j = xcalloc(1, SPAWN_JOB_REMOTE_SIZE);
     size_t at;
 
     j->sp = sp;
@@ -1188,7 +1188,6 @@ spawn_remote_submit(struct spawner *sp, const struct spawn_req *req)
     j->done = req->done;
     j->started = req->started;
     j->arg = req->arg;
-    j->pidfd = j->outfd = j->infd = -1;
     slot_put(rm, j);
     rm->nqueued++;
     if (req->start_at_ns > loop_now_ns(sp->lp)) {
