@@ -15,8 +15,10 @@
  *
  * Frames, host byte order (both ends are the same binary):
  *   u32 length of what follows, u8 type, payload.
- *   mond -> helper: START, SIGNAL (all children), MAXPROCS, CANCEL (a
- *   queued job); helper -> mond: STARTED, DONE, CANCELLED.
+ *   mond -> helper: START (now, or at a start time: the helper keeps
+ *   the timer), SIGNAL (all children), MAXPROCS, CANCEL (a job not
+ *   started yet), PING; helper -> mond: STARTED, DONE, CANCELLED, PONG,
+ *   NUDGE (read the quiet socket).
  * Jobs are named by a 64-bit id: slot in mond's table | generation << 32.
  *
  * Two sockets.  What mond must act on at once (a failure, a timeout, an
