@@ -361,6 +361,14 @@ compact:
 
 /* ======== the helper process ======== */
 
+/* What a job needs to start, kept until then (only a job given a start
+ * time keeps it past its START frame). */
+struct hpend {
+    struct loop_timer at;
+    struct spawn_req req;
+    char *label, *path, **argv, **envp, *input;
+};
+
 struct hjob {
     struct helper *h;
     uint64_t rid;
@@ -368,11 +376,7 @@ struct hjob {
     struct hjob *prev, *next;
     bool priority;
     bool quiet;
-    /* A job to start later: what it needs, kept until at fires. */
-    bool pending;
-    struct loop_timer at;
-    struct spawn_req req;
-    char *label, *path, **argv, **envp, *input;
+    struct hpend *pend;         /* not started yet: waits for pend->at */
 };
 
 struct helper {
@@ -455,15 +459,20 @@ helper_urgent_buf(struct helper *h)
 }
 
 static void
-hjob_drop_copies(struct hjob *hj)
+hjob_drop_pend(struct hjob *hj)
 {
-    free(hj->label);
-    free(hj->path);
-    spawn_strv_free(hj->argv);
-    spawn_strv_free(hj->envp);
-    free(hj->input);
-    hj->label = hj->path = hj->input = NULL;
-    hj->argv = hj->envp = NULL;
+    struct hpend *p = hj->pend;
+
+    if (p == NULL)
+        return;
+    loop_timer_cancel(hj->h->lp, &p->at);
+    free(p->label);
+    free(p->path);
+    spawn_strv_free(p->argv);
+    spawn_strv_free(p->envp);
+    free(p->input);
+    free(p);
+    hj->pend = NULL;
 }
 
 static void
@@ -471,10 +480,7 @@ hjob_unlink(struct hjob *hj)
 {
     struct helper *h = hj->h;
 
-    if (hj->pending) {
-        loop_timer_cancel(h->lp, &hj->at);
-        hjob_drop_copies(hj);
-    }
+    hjob_drop_pend(hj);
     if (hj->prev != NULL)
         hj->prev->next = hj->next;
     else
@@ -563,19 +569,19 @@ static void
 hjob_submit(struct hjob *hj)
 {
     struct helper *h = hj->h;
+    struct hpend *p = hj->pend;
 
-    hj->req.label = hj->label;
-    hj->req.path = hj->path;
-    hj->req.argv = hj->argv;
-    hj->req.envp = hj->envp;
-    hj->req.input = hj->input;
-    hj->req.start_at_ns = 0;
-    hj->req.done = helper_done;
-    hj->req.started = helper_started;
-    hj->req.arg = hj;
-    hj->pending = false;
-    hj->job = spawn_submit(h->sp, &hj->req);       /* copies it all */
-    hjob_drop_copies(hj);
+    p->req.label = p->label;
+    p->req.path = p->path;
+    p->req.argv = p->argv;
+    p->req.envp = p->envp;
+    p->req.input = p->input;
+    p->req.start_at_ns = 0;
+    p->req.done = helper_done;
+    p->req.started = helper_started;
+    p->req.arg = hj;
+    hj->job = spawn_submit(h->sp, &p->req);        /* copies it all */
+    hjob_drop_pend(hj);
 }
 
 static void
@@ -590,44 +596,45 @@ static void
 helper_start(struct helper *h, struct rd *r)
 {
     struct hjob *hj = xcalloc(1, sizeof *hj);
+    struct hpend *p = xcalloc(1, sizeof *p);
     const char *input;
     size_t input_len;
     int64_t start_at;
 
     hj->h = h;
+    hj->pend = p;
+    loop_timer_init(&p->at, hjob_at_fired, hj);
     hj->rid = get_u64(r);
-    hj->req.timeout_ms = get_i64(r);
-    hj->req.output_max = (size_t)get_u64(r);
-    hj->req.priority = get_u8(r) != 0;
-    hj->req.quiet = get_u8(r) != 0;
-    hj->req.has_input = get_u8(r) != 0;
+    p->req.timeout_ms = get_i64(r);
+    p->req.output_max = (size_t)get_u64(r);
+    p->req.priority = get_u8(r) != 0;
+    p->req.quiet = get_u8(r) != 0;
+    p->req.has_input = get_u8(r) != 0;
     start_at = get_i64(r);
-    hj->label = get_str(r);
-    hj->path = get_str(r);
-    hj->argv = get_strv(r);
-    hj->envp = get_strv(r);
+    p->label = get_str(r);
+    p->path = get_str(r);
+    p->argv = get_strv(r);
+    p->envp = get_strv(r);
     input = get_bytes(r, &input_len);
     if (r->bad) {
         log_warnx("spawn helper: malformed START frame dropped");
-        hjob_drop_copies(hj);
+        hjob_drop_pend(hj);
         free(hj);
         return;
     }
-    hj->input = xmalloc(input_len + 1);
-    memcpy(hj->input, input, input_len);
-    hj->input[input_len] = '\0';
-    hj->req.input_len = input_len;
-    hj->priority = hj->req.priority;
-    hj->quiet = hj->req.quiet;
+    p->input = xmalloc(input_len + 1);
+    memcpy(p->input, input, input_len);
+    p->input[input_len] = '\0';
+    p->req.input_len = input_len;
+    hj->priority = p->req.priority;
+    hj->quiet = p->req.quiet;
     hj->next = h->jobs;
     if (h->jobs != NULL)
         h->jobs->prev = hj;
     h->jobs = hj;
     if (start_at > loop_now_ns(h->lp)) {
         /* mond's timer, kept here: the job starts without mond waking. */
-        hj->pending = true;
-        loop_timer_init(&hj->at, hjob_at_fired, hj);
-        loop_timer_arm(h->lp, &hj->at, start_at);
+        loop_timer_arm(h->lp, &p->at, start_at);
         return;
     }
     hjob_submit(hj);
@@ -642,10 +649,10 @@ helper_cancel(struct helper *h, uint64_t rid)
         if (hj->rid != rid)
             continue;
         /* Running or failed jobs report DONE as usual. */
-        if (!hj->pending &&
+        if (hj->pend == NULL &&
             (hj->job == NULL || hj->job->state != JOB_QUEUED))
             return;
-        if (!hj->pending)
+        if (hj->pend == NULL)
             spawn_detach(hj->job);
         /* A queued job: no STARTED of it can be waiting, any socket
          * will do. */
