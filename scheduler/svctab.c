@@ -299,6 +299,7 @@ schedule_after(struct svc_rt *rt, int64_t base_ns, int64_t interval_ms)
 }
 
 #define AHEAD_MAX_MS 5000   /* later runs wait for mond's timer */
+#define QUIET_MIN_INTERVAL_MS (10 * SPAWN_QUIET_MAX_MS)
 
 static bool monitor_run(struct svc_rt *rt, int64_t now_ns, int64_t at_ns);
 static void schedule_at(struct svc_rt *rt, int64_t due_ns);
@@ -588,8 +589,12 @@ monitor_run(struct svc_rt *rt, int64_t now_ns, int64_t at_ns)
     req.output_max = s->cfg->g.output_max_bytes;
     /* A pass changes nothing that cannot wait a few milliseconds, so
      * mond need not wake for it (spawner.h): no alert hangs on it.  A
-     * pass after a failure is news (the upalert). */
-    req.quiet = rt->st.opstatus != OPSTATUS_FAIL;
+     * pass after a failure is news (the upalert), and so is any result
+     * of a service checked more often than twice a second: its next
+     * check is scheduled when mond has the result, and reading it up to
+     * SPAWN_QUIET_MAX_MS late would make that check late. */
+    req.quiet = rt->st.opstatus != OPSTATUS_FAIL &&
+                svc->interval_ms >= QUIET_MIN_INTERVAL_MS;
     req.done = monitor_done;
     req.arg = rt;
     req.start_at_ns = at_ns;
