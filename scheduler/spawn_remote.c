@@ -905,11 +905,9 @@ remote_drain(struct spawner *sp, int64_t now_ns)
         remote_died(sp, "sent a malformed frame");
         return;
     }
-    if (sp->rm != rm) {
-        remote_slack(sp);
-        return;
-    }
     remote_slack(sp);
+    if (sp->rm != rm)
+        return;
     /* Jobs to start later need no reading until they start. */
     if (remote_waiting(rm) + rm->nrunning > 0)
         loop_timer_arm(sp->lp, &rm->drain,
